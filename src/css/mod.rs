@@ -1,0 +1,233 @@
+//! CSS: find the references a stylesheet makes (`url()`, `@import`, `image-set()`, font
+//! sources) and print it again with new names, using lightningcss.
+//!
+//! Scanning and rewriting are the same walk over the parsed sheet (lightningcss's visitor);
+//! scanning records each URL, rewriting replaces it, then the sheet is printed (minified when
+//! `[css] minify` is on). A sheet that does not parse is passed through unchanged, with its
+//! references still found by an error-recovering parse so their targets are not broken.
+
+use std::convert::Infallible;
+
+use lightningcss::rules::CssRule;
+use lightningcss::stylesheet::{
+    MinifyOptions, ParserOptions, PrinterOptions, StyleAttribute, StyleSheet,
+};
+use lightningcss::values::image::Image;
+use lightningcss::values::url::Url;
+use lightningcss::visit_types;
+use lightningcss::visitor::{Visit, VisitTypes, Visitor};
+
+use crate::refs::{RefKind, Reference};
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub refs: Vec<Reference>,
+    /// Set when the sheet could not be parsed strictly: (line, column, message).
+    pub error: Option<(u32, u32, String)>,
+}
+
+/// Finds the references in a stylesheet.
+pub fn scan(src: &str) -> Scan {
+    let mut refs = Vec::new();
+    let mut record = |r: &Reference| {
+        refs.push(r.clone());
+        None
+    };
+    let error = match process_sheet(src, false, false, &mut record) {
+        Ok(_) => None,
+        Err(error) => {
+            // Still find what it references, so those files keep working URLs.
+            let _ = process_sheet(src, true, false, &mut record);
+            Some(error)
+        }
+    };
+    Scan { refs, error }
+}
+
+/// Prints the sheet with each reference replaced by `new_url` (when it returns a value).
+/// `None` when the sheet does not parse (the caller keeps the original).
+pub fn rewrite(
+    src: &str,
+    minify: bool,
+    mut new_url: impl FnMut(&Reference) -> Option<String>,
+) -> Option<String> {
+    process_sheet(src, false, minify, &mut new_url).ok()
+}
+
+/// The same for the declarations of a `style` attribute.
+pub fn rewrite_declarations(
+    src: &str,
+    minify: bool,
+    mut new_url: impl FnMut(&Reference) -> Option<String>,
+) -> Option<String> {
+    let options = ParserOptions::default();
+    let mut style = StyleAttribute::parse(src, options).ok()?;
+    let mut visitor = UrlVisitor {
+        line_offset: 0,
+        changed: false,
+        new_url: &mut new_url,
+    };
+    let _ = style.visit(&mut visitor);
+    if !visitor.changed && !minify {
+        return None;
+    }
+    let printer = PrinterOptions {
+        minify,
+        ..Default::default()
+    };
+    style.to_css(printer).ok().map(|r| r.code)
+}
+
+/// Finds the references in a `style` attribute.
+pub fn scan_declarations(src: &str) -> Vec<Reference> {
+    let mut refs = Vec::new();
+    let _ = rewrite_declarations(src, false, |r| {
+        refs.push(r.clone());
+        None
+    });
+    refs
+}
+
+type Callback<'a> = dyn FnMut(&Reference) -> Option<String> + 'a;
+
+fn process_sheet(
+    src: &str,
+    recover: bool,
+    minify: bool,
+    new_url: &mut Callback<'_>,
+) -> Result<String, (u32, u32, String)> {
+    let options = ParserOptions {
+        error_recovery: recover,
+        ..Default::default()
+    };
+    let mut sheet = StyleSheet::parse(src, options).map_err(|e| {
+        let (line, column) = e.loc.as_ref().map_or((1, 1), |l| (l.line + 1, l.column));
+        (line, column, e.kind.to_string())
+    })?;
+    let mut visitor = UrlVisitor {
+        line_offset: 1,
+        changed: false,
+        new_url,
+    };
+    let _ = sheet.visit(&mut visitor);
+    if minify {
+        sheet
+            .minify(MinifyOptions::default())
+            .map_err(|e| (1, 1, e.kind.to_string()))?;
+    }
+    let printer = PrinterOptions {
+        minify,
+        ..Default::default()
+    };
+    sheet
+        .to_css(printer)
+        .map(|r| r.code)
+        .map_err(|e| (1, 1, e.kind.to_string()))
+}
+
+struct UrlVisitor<'a, 'b> {
+    /// lightningcss lines are 0-based in sheets.
+    line_offset: u32,
+    changed: bool,
+    new_url: &'a mut Callback<'b>,
+}
+
+impl UrlVisitor<'_, '_> {
+    fn call(&mut self, url: &str, kind: RefKind, line: u32) -> Option<String> {
+        let reference = Reference {
+            url: url.to_string(),
+            kind,
+            line: line + self.line_offset,
+            span: None,
+        };
+        let new = (self.new_url)(&reference);
+        self.changed |= new.is_some();
+        new
+    }
+}
+
+impl<'i> Visitor<'i> for UrlVisitor<'_, '_> {
+    type Error = Infallible;
+
+    fn visit_types(&self) -> VisitTypes {
+        visit_types!(URLS | IMAGES | RULES)
+    }
+
+    fn visit_url(&mut self, url: &mut Url<'i>) -> Result<(), Self::Error> {
+        // `Url::loc` lines are 1-based, rule lines 0-based.
+        if let Some(new) = self.call(&url.url, RefKind::Asset, url.loc.line.saturating_sub(1)) {
+            url.url = new.into();
+        }
+        Ok(())
+    }
+
+    /// `image-set()` options are skipped by lightningcss's derived walk (to bound its type
+    /// recursion), so they are visited here.
+    fn visit_image(&mut self, image: &mut Image<'i>) -> Result<(), Self::Error> {
+        if let Image::ImageSet(set) = image {
+            for option in &mut set.options {
+                option.image.visit(self)?;
+            }
+            return Ok(());
+        }
+        image.visit_children(self)
+    }
+
+    fn visit_rule(&mut self, rule: &mut CssRule<'i>) -> Result<(), Self::Error> {
+        if let CssRule::Import(import) = rule
+            && let Some(new) = self.call(&import.url, RefKind::Stylesheet, import.loc.line)
+        {
+            import.url = new.into();
+        }
+        rule.visit_children(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_urls_imports_and_image_sets() {
+        let src = r#"@import "base.css";
+@font-face { font-family: X; src: url(f/x.woff2) format("woff2"); }
+.a { background: url("img/a.png") }
+.b { background-image: image-set("img/b.avif" type("image/avif"), url(img/b.jpg) 1x); }
+"#;
+        let scan = scan(src);
+        assert!(scan.error.is_none());
+        let urls: Vec<_> = scan.refs.iter().map(|r| (r.url.as_str(), r.kind, r.line)).collect();
+        assert_eq!(
+            urls,
+            vec![
+                ("base.css", RefKind::Stylesheet, 1),
+                ("f/x.woff2", RefKind::Asset, 2),
+                ("img/a.png", RefKind::Asset, 3),
+                ("img/b.avif", RefKind::Asset, 4),
+                ("img/b.jpg", RefKind::Asset, 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn rewrites_and_minifies() {
+        let out = rewrite(".a { background: url(img/a.png) }", true, |r| {
+            Some(r.url.replace("a.png", "a.1234abcd.png"))
+        })
+        .unwrap();
+        assert_eq!(out, ".a{background:url(img/a.1234abcd.png)}");
+    }
+
+    #[test]
+    fn broken_sheet_reports_location_but_finds_refs() {
+        let scan = scan(".a { background: url(a.png) }\n@media ( {\n");
+        assert!(scan.error.is_some());
+        assert_eq!(scan.refs.len(), 1);
+    }
+
+    #[test]
+    fn style_attribute() {
+        let refs = scan_declarations("background: url('/img/hero.jpg') center");
+        assert_eq!(refs[0].url, "/img/hero.jpg");
+    }
+}

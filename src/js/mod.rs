@@ -1,0 +1,321 @@
+//! JS: find the references a script makes, and splice in new names.
+//!
+//! Parsed with swc (module or classic script, detected), never with regular expressions:
+//! static `import` / `export … from`, dynamic `import('…')` with a literal,
+//! `new URL('…', import.meta.url)`, `//# sourceMappingURL=`, and string literals that look like
+//! site paths (how Vite writes asset URLs and its preload list). Each reference keeps its byte
+//! range, so the rewrite is a splice with no second parse.
+
+use swc_core::common::comments::SingleThreadedComments;
+use swc_core::common::{BytePos, FileName, SourceMap, Span, Spanned, sync::Lrc};
+use swc_core::ecma::ast::*;
+use swc_core::ecma::parser::{EsSyntax, Syntax, parse_file_as_program};
+use swc_core::ecma::visit::{Visit, VisitWith};
+
+use crate::refs::{RefKind, Reference, line_of};
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub refs: Vec<Reference>,
+    /// Set when the file could not be parsed: (line, message).
+    pub error: Option<(u32, String)>,
+}
+
+pub fn scan(src: &str) -> Scan {
+    let bom = if src.starts_with('\u{feff}') { 3 } else { 0 };
+    let body = &src[bom..];
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), body.to_string());
+    let comments = SingleThreadedComments::default();
+    let mut recovered = Vec::new();
+    let syntax = Syntax::Es(EsSyntax {
+        import_attributes: true,
+        ..Default::default()
+    });
+    let program = match parse_file_as_program(
+        &fm,
+        syntax,
+        EsVersion::latest(),
+        Some(&comments),
+        &mut recovered,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            let offset = (e.span().lo.0.saturating_sub(fm.start_pos.0)) as usize + bom;
+            return Scan {
+                refs: Vec::new(),
+                error: Some((line_of(src, offset), e.kind().msg().to_string())),
+            };
+        }
+    };
+    let mut collector = Collector {
+        src,
+        start: fm.start_pos,
+        bom,
+        refs: Vec::new(),
+    };
+    program.visit_with(&mut collector);
+    let (leading, trailing) = comments.take_all();
+    for map in [leading, trailing] {
+        for comment in map.borrow().values().flatten() {
+            collector.source_map_comment(comment.span, &comment.text);
+        }
+    }
+    let mut refs = collector.refs;
+    refs.sort_by_key(|r| r.span.as_ref().map(|s| s.start));
+    refs.dedup_by_key(|r| r.span.clone());
+    Scan { refs, error: None }
+}
+
+/// Replaces each reference for which `new_url` returns a value. `refs` must come from
+/// [`scan`] of the same `src`.
+pub fn rewrite(
+    src: &str,
+    refs: &[Reference],
+    mut new_url: impl FnMut(&Reference) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut last = 0;
+    for r in refs {
+        let Some(span) = &r.span else { continue };
+        if let Some(url) = new_url(r) {
+            out.push_str(&src[last..span.start]);
+            out.push_str(&url);
+            last = span.end;
+        }
+    }
+    out.push_str(&src[last..]);
+    out
+}
+
+struct Collector<'a> {
+    src: &'a str,
+    start: BytePos,
+    bom: usize,
+    refs: Vec<Reference>,
+}
+
+impl Collector<'_> {
+    fn offset(&self, pos: BytePos) -> usize {
+        (pos.0 - self.start.0) as usize + self.bom
+    }
+
+    /// Records a string literal whose raw text equals its value (no escapes), so its inside can
+    /// be replaced byte for byte.
+    fn push_str(&mut self, s: &Str, kind: RefKind) {
+        let Some(value) = s.value.as_atom() else { return };
+        let (lo, hi) = (self.offset(s.span.lo), self.offset(s.span.hi));
+        if hi < lo + 2 || hi > self.src.len() {
+            return;
+        }
+        let inner = lo + 1..hi - 1;
+        if &self.src[inner.clone()] != value.as_str() {
+            return;
+        }
+        self.push(value.to_string(), kind, inner);
+    }
+
+    fn push_tpl(&mut self, tpl: &Tpl, kind: RefKind) {
+        if !tpl.exprs.is_empty() || tpl.quasis.len() != 1 {
+            return;
+        }
+        let (lo, hi) = (self.offset(tpl.span.lo), self.offset(tpl.span.hi));
+        if hi < lo + 2 || hi > self.src.len() {
+            return;
+        }
+        let inner = lo + 1..hi - 1;
+        let text = &self.src[inner.clone()];
+        if text.contains('\\') || text.contains("${") {
+            return;
+        }
+        self.push(text.to_string(), kind, inner);
+    }
+
+    fn push_expr(&mut self, expr: &Expr, kind: RefKind) -> bool {
+        match expr {
+            Expr::Lit(Lit::Str(s)) => self.push_str(s, kind),
+            Expr::Tpl(t) => self.push_tpl(t, kind),
+            _ => return false,
+        }
+        true
+    }
+
+    fn push(&mut self, url: String, kind: RefKind, span: std::ops::Range<usize>) {
+        let line = line_of(self.src, span.start);
+        self.refs.push(Reference {
+            url,
+            kind,
+            line,
+            span: Some(span),
+        });
+    }
+
+    fn source_map_comment(&mut self, span: Span, text: &str) {
+        let body = text.trim_start();
+        let Some(rest) = body
+            .strip_prefix("# sourceMappingURL=")
+            .or_else(|| body.strip_prefix("@ sourceMappingURL="))
+        else {
+            return;
+        };
+        let url = rest.split_whitespace().next().unwrap_or("");
+        if url.is_empty() {
+            return;
+        }
+        // `//` or `/*` precede the comment text.
+        let text_start = self.offset(span.lo) + 2;
+        let at = text.find(url).map(|i| text_start + i);
+        if let Some(start) = at
+            && self.src.get(start..start + url.len()) == Some(url)
+        {
+            self.push(url.to_string(), RefKind::SourceMap, start..start + url.len());
+        }
+    }
+}
+
+/// A string worth checking against the site's files: a path with a file extension, no spaces.
+fn looks_like_path(s: &str) -> bool {
+    if s.len() < 3 || s.len() > 512 || !s.contains(['/', '.']) {
+        return false;
+    }
+    if s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '"') {
+        return false;
+    }
+    let path = s.split(['?', '#']).next().unwrap_or(s);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rfind('.') {
+        Some(i) if i > 0 => {
+            let ext = &name[i + 1..];
+            (1..=10).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        _ => false,
+    }
+}
+
+fn is_import_meta_url(expr: &Expr) -> bool {
+    let Expr::Member(m) = expr else { return false };
+    matches!(&*m.obj, Expr::MetaProp(MetaPropExpr { kind: MetaPropKind::ImportMeta, .. }))
+        && matches!(&m.prop, MemberProp::Ident(id) if id.sym.as_str() == "url")
+}
+
+impl Visit for Collector<'_> {
+    fn visit_import_decl(&mut self, n: &ImportDecl) {
+        self.push_str(&n.src, RefKind::Import);
+    }
+
+    fn visit_export_all(&mut self, n: &ExportAll) {
+        self.push_str(&n.src, RefKind::Import);
+    }
+
+    fn visit_named_export(&mut self, n: &NamedExport) {
+        if let Some(src) = &n.src {
+            self.push_str(src, RefKind::Import);
+        }
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        if let Callee::Import(_) = n.callee
+            && let Some(first) = n.args.first()
+            && first.spread.is_none()
+            && self.push_expr(&first.expr, RefKind::DynamicImport)
+        {
+            for arg in &n.args[1..] {
+                arg.visit_with(self);
+            }
+            return;
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_new_expr(&mut self, n: &NewExpr) {
+        if let Expr::Ident(id) = &*n.callee
+            && id.sym.as_str() == "URL"
+            && let Some(args) = &n.args
+            && args.len() == 2
+            && is_import_meta_url(&args[1].expr)
+            && self.push_expr(&args[0].expr, RefKind::Asset)
+        {
+            return;
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_str(&mut self, s: &Str) {
+        if let Some(value) = s.value.as_atom()
+            && looks_like_path(value.as_str())
+        {
+            self.push_str(s, RefKind::Literal);
+        }
+    }
+
+    fn visit_tpl(&mut self, t: &Tpl) {
+        if t.exprs.is_empty()
+            && let Some(q) = t.quasis.first()
+            && looks_like_path(q.raw.as_str())
+        {
+            self.push_tpl(t, RefKind::Literal);
+        }
+        t.visit_children_with(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(src: &str) -> Vec<(String, RefKind)> {
+        scan(src).refs.into_iter().map(|r| (r.url, r.kind)).collect()
+    }
+
+    #[test]
+    fn finds_every_form() {
+        let src = r#"import a from "./a.js";
+export * from './b.js';
+export { c } from "./c.js";
+const d = () => import("./d.js");
+const e = import(`./e.js`);
+const img = new URL("./img.png", import.meta.url);
+const logo = "/assets/logo.svg";
+const deps = ["assets/x.js"];
+const notpath = "hello world.js";
+//# sourceMappingURL=app.js.map
+"#;
+        assert_eq!(
+            urls(src),
+            vec![
+                ("./a.js".into(), RefKind::Import),
+                ("./b.js".into(), RefKind::Import),
+                ("./c.js".into(), RefKind::Import),
+                ("./d.js".into(), RefKind::DynamicImport),
+                ("./e.js".into(), RefKind::DynamicImport),
+                ("./img.png".into(), RefKind::Asset),
+                ("/assets/logo.svg".into(), RefKind::Literal),
+                ("assets/x.js".into(), RefKind::Literal),
+                ("app.js.map".into(), RefKind::SourceMap),
+            ]
+        );
+    }
+
+    #[test]
+    fn rewrite_is_a_splice() {
+        let src = "import a from './a.js';\nimport('./d.js');\n//# sourceMappingURL=x.js.map\n";
+        let scan = scan(src);
+        let out = rewrite(src, &scan.refs, |r| Some(r.url.replace(".js", ".123.js")));
+        assert_eq!(
+            out,
+            "import a from './a.123.js';\nimport('./d.123.js');\n//# sourceMappingURL=x.123.js.map\n"
+        );
+    }
+
+    #[test]
+    fn escaped_literals_are_not_touched() {
+        assert!(urls(r#"import a from "./\u0061.js";"#).is_empty());
+    }
+
+    #[test]
+    fn syntax_error_is_reported_with_line() {
+        let scan = scan("let a = 1;\nlet = = ;\n");
+        let (line, _) = scan.error.unwrap();
+        assert_eq!(line, 2);
+    }
+}

@@ -1,0 +1,378 @@
+//! distill: turns a frontend build's output folder into a fast, safe release.
+//!
+//! [`build`] runs the pipeline, one stage after another, each a plain function over plain
+//! data: discover -> plan -> hash & rewrite -> sizes -> write (staging, manifest, headers) ->
+//! swap. The binary (`main.rs`) only parses flags and maps the outcome to an exit code.
+
+pub mod budget;
+pub mod cli;
+pub mod cancel;
+pub mod config;
+pub mod css;
+pub mod diag;
+pub mod discover;
+pub mod hash;
+pub mod html;
+pub mod js;
+pub mod output;
+pub mod plan;
+pub mod progress;
+pub mod refs;
+pub mod report;
+pub mod rewrite;
+pub mod urls;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::Settings;
+use crate::diag::{Diagnostic, Error, Severity};
+use crate::discover::{Content, Kind};
+use crate::output::{Data, OutputFile, Staging, headers, manifest};
+use crate::plan::{Naming, Plan};
+use crate::progress::Progress;
+
+pub use crate::diag::Error as BuildError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The output was written.
+    Built,
+    /// The folder is already distill's output for these settings; nothing was touched.
+    AlreadyDistilled,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: Status,
+    pub output: PathBuf,
+    pub files: usize,
+    pub hashed: usize,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub diagnostics: Vec<Diagnostic>,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Runs the whole pipeline. On error nothing in the input or output folder has changed.
+pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Error> {
+    let root = settings.root.as_path();
+    let target = check_target(root, settings.out.as_deref())?;
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+
+    progress.stage("discover", 0);
+    let discovered = discover::discover(root)?;
+    progress.finish();
+    lap("discover", &mut timings);
+    let bytes_in: u64 = discovered.files.iter().map(|f| f.size).sum();
+
+    if settings.out.is_none()
+        && let Some(done) = already_distilled(root, &discovered.files, settings)
+    {
+        return Ok(Outcome {
+            status: Status::AlreadyDistilled,
+            output: target,
+            files: done,
+            hashed: 0,
+            bytes_in,
+            bytes_out: bytes_in,
+            diagnostics: discovered.diagnostics,
+            timings,
+        });
+    }
+
+    progress.stage("plan", discovered.files.len() as u64);
+    let plan = plan::plan(discovered.files, settings);
+    progress.finish();
+    lap("plan", &mut timings);
+    cancel::check()?;
+
+    progress.stage("hash & rewrite", plan.files.len() as u64);
+    let hashed = hash::assign(&plan, settings.hash.length);
+    progress.finish();
+    lap("hash & rewrite", &mut timings);
+    cancel::check()?;
+
+    progress.stage("sizes", plan.files.len() as u64);
+    let mut files = assemble(&plan, hashed, progress)?;
+    progress.finish();
+    lap("sizes", &mut timings);
+
+    let mut diagnostics = discovered.diagnostics;
+    diagnostics.extend(plan.diagnostics);
+    if settings.headers.enabled {
+        add_headers(&mut files, settings, &mut diagnostics)?;
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    check_unique(&files)?;
+    let manifest = manifest::build(&files, &settings.digest, settings.hash.length);
+
+    progress.stage("write", files.len() as u64);
+    let staging = Staging::create(&target)?;
+    output::write_files(staging.path(), &files, &settings.precompress)?;
+    let manifest_path = staging.path().join(manifest::PATH);
+    let manifest_dir = manifest_path.parent().expect("manifest path has a folder");
+    std::fs::create_dir_all(manifest_dir).map_err(|e| Error::io(manifest_dir, e))?;
+    output::write(&manifest_path, manifest::to_json(&manifest).as_bytes())?;
+    progress.finish();
+
+    let failures = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    if settings.strict && failures > 0 {
+        return Err(Error::Strict {
+            diagnostics: diagnostics
+                .into_iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .collect(),
+        });
+    }
+    cancel::check()?;
+    staging.commit()?;
+    lap("write", &mut timings);
+
+    Ok(Outcome {
+        status: Status::Built,
+        output: target,
+        files: files.len(),
+        hashed: files.iter().filter(|f| f.hashed).count(),
+        bytes_in,
+        bytes_out: files.iter().map(|f| f.sizes.size).sum(),
+        diagnostics,
+        timings,
+    })
+}
+
+/// The folder the result goes to, after checking that input and output cannot clobber each
+/// other.
+fn check_target(root: &Path, out: Option<&Path>) -> Result<PathBuf, Error> {
+    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(Error::input(root, "not a directory"));
+    }
+    let Some(out) = out else {
+        return Ok(root.to_path_buf());
+    };
+    let root_abs = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    let out_abs = absolute(out)?;
+    if out_abs.starts_with(&root_abs) || root_abs.starts_with(&out_abs) {
+        return Err(Error::input(
+            out,
+            format!(
+                "--out must be outside the input folder {} (and not contain it)",
+                root.display()
+            ),
+        ));
+    }
+    if out.exists() {
+        let empty = std::fs::read_dir(out)
+            .map_err(|e| Error::io(out, e))?
+            .next()
+            .is_none();
+        if !empty && !out.join(manifest::PATH).is_file() {
+            return Err(Error::input(
+                out,
+                "exists and is not an earlier distill output; refusing to replace it",
+            ));
+        }
+    }
+    Ok(out.to_path_buf())
+}
+
+/// An absolute form of a path that may not exist yet (its nearest existing ancestor resolved).
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    let path = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = existing
+        .canonicalize()
+        .map_err(|e| Error::io(existing, e))?;
+    resolved.extend(rest.iter().rev());
+    Ok(resolved)
+}
+
+/// `Some(file count)` when `root` holds distill's output for these same settings, unchanged.
+fn already_distilled(
+    root: &Path,
+    files: &[discover::SourceFile],
+    settings: &Settings,
+) -> Option<usize> {
+    let text = std::fs::read_to_string(root.join(manifest::PATH)).ok()?;
+    let manifest = manifest::read(&text)?;
+    if manifest.settings_digest != settings.digest {
+        return None;
+    }
+    let digest = manifest::tree_digest(files.iter().map(|f| {
+        let d = match &f.content {
+            Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
+            Content::Binary { digest } => *digest,
+        };
+        (f.path.as_str(), d)
+    }));
+    (digest == manifest.output_digest).then_some(files.len())
+}
+
+/// Turns the plan and the final names into output files, measuring each (in parallel).
+fn assemble(
+    plan: &Plan,
+    hashed: hash::Hashed,
+    progress: &dyn Progress,
+) -> Result<Vec<OutputFile>, Error> {
+    let hash::Hashed { paths, contents } = hashed;
+    let items: Vec<(usize, Option<String>)> = contents.into_iter().enumerate().collect();
+    items
+        .into_par_iter()
+        .map(|(i, content)| {
+            cancel::check()?;
+            let file = &plan.files[i];
+            let source = &file.source;
+            let (data, digest) = match content {
+                Some(text) => {
+                    let digest = *blake3::hash(text.as_bytes()).as_bytes();
+                    (Data::Text(text), digest)
+                }
+                None => (Data::Copy(source.disk.clone()), file.content_digest()),
+            };
+            let compressible = source.kind.compressible(&source.path);
+            let (sizes, compressed) = match &data {
+                Data::Text(text) => budget::measure(text.as_bytes(), compressible),
+                Data::Bytes(bytes) => budget::measure(bytes, compressible),
+                Data::Copy(from) => {
+                    let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+                    budget::measure(&bytes, compressible)
+                }
+            };
+            let links = file
+                .links
+                .iter()
+                .filter_map(|l| Some((l.reference.kind, plan.files[l.target?].source.path.clone())))
+                .collect();
+            progress.advance(1);
+            Ok(OutputFile {
+                original: source.path.clone(),
+                path: paths[i].clone(),
+                kind: source.kind,
+                hashed: matches!(file.naming, Naming::Hash { .. }),
+                data,
+                digest,
+                sizes,
+                compressed,
+                links,
+            })
+        })
+        .collect()
+}
+
+/// Writes (or merges into) `_headers`.
+fn add_headers(
+    files: &mut Vec<OutputFile>,
+    settings: &Settings,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(), Error> {
+    let existing_index = files.iter().position(|f| f.path == headers::FILE);
+    let existing = match existing_index.map(|i| &files[i].data) {
+        Some(Data::Copy(path)) => {
+            Some(std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?)
+        }
+        Some(Data::Text(t)) => Some(t.clone()),
+        Some(Data::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+        None => None,
+    };
+    let not_served = |p: &str| matches!(p, "_headers" | "_redirects" | "_routes.json");
+    let mut served: Vec<headers::Served> = files
+        .iter()
+        .filter(|f| !not_served(&f.path))
+        .map(|f| headers::Served {
+            path: &f.path,
+            hashed: f.hashed,
+            html: f.kind == Kind::Html,
+        })
+        .collect();
+    let siblings: Vec<String> = files
+        .iter()
+        .filter(|f| f.hashed)
+        .flat_map(|f| {
+            settings
+                .precompress
+                .iter()
+                .map(move |e| format!("{}.{}", f.path, e.extension()))
+        })
+        .collect();
+    served.extend(siblings.iter().map(|p| headers::Served {
+        path: p,
+        hashed: true,
+        html: false,
+    }));
+    let generated = headers::generate(
+        existing.as_deref(),
+        &served,
+        &settings.hash.base,
+        &settings.headers,
+    );
+    if generated.omitted > 0 {
+        diagnostics.push(Diagnostic::note(
+            headers::FILE,
+            None,
+            format!(
+                "{} path(s) left to the host's default caching to stay within [headers] max_rules = {}",
+                generated.omitted, settings.headers.max_rules
+            ),
+        ));
+    }
+    let text = generated.text;
+    let (sizes, compressed) = budget::measure(text.as_bytes(), true);
+    let digest = *blake3::hash(text.as_bytes()).as_bytes();
+    match existing_index {
+        Some(i) => {
+            let file = &mut files[i];
+            file.data = Data::Text(text);
+            file.sizes = sizes;
+            file.compressed = compressed;
+            file.digest = digest;
+        }
+        None => files.push(OutputFile {
+            original: headers::FILE.to_string(),
+            path: headers::FILE.to_string(),
+            kind: Kind::Other,
+            hashed: false,
+            data: Data::Text(text),
+            digest,
+            sizes,
+            compressed,
+            links: Vec::new(),
+        }),
+    }
+    Ok(())
+}
+
+fn check_unique(files: &[OutputFile]) -> Result<(), Error> {
+    for pair in files.windows(2) {
+        if pair[0].path == pair[1].path {
+            return Err(Error::input(
+                Path::new(&pair[1].original),
+                format!(
+                    "would be written as {}, which {} also becomes; add one of them to [hash] keep_names",
+                    pair[1].path, pair[0].original
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

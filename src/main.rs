@@ -1,0 +1,61 @@
+//! The `distill` binary: parse flags, run the library, map the outcome to an exit code.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use distill::cli::{self, Command};
+use distill::report::terminal;
+use distill::{BuildError, config};
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    match cli.command {
+        Command::Build(args) => build(&args),
+    }
+}
+
+fn build(args: &cli::BuildArgs) -> ExitCode {
+    let started = Instant::now();
+    // Ctrl-C only raises a flag: the build stops at its next check and cleans up its staging.
+    let _ = ctrlc::set_handler(distill::cancel::request);
+    let settings = match config::load(&args.dir, &args.overrides()) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    if let Some(jobs) = settings.jobs {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global();
+    }
+    let progress = terminal::TerminalProgress::new(args.quiet);
+    match distill::build(&settings, &progress) {
+        Ok(outcome) => {
+            for line in terminal::diagnostics(&outcome.diagnostics, args.verbose) {
+                eprintln!("{line}");
+            }
+            if args.verbose {
+                for (stage, time) in &outcome.timings {
+                    eprintln!("  {stage:<16} {:>8.1} ms", time.as_secs_f64() * 1000.0);
+                }
+            }
+            if !args.quiet {
+                eprintln!("{}", terminal::summary(&outcome, started.elapsed()));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(error: &BuildError) -> ExitCode {
+    if let BuildError::Strict { diagnostics } = error {
+        for d in diagnostics {
+            eprintln!("error: {}", d.to_string().trim_start_matches("warning: "));
+        }
+    }
+    eprintln!("error: {error}");
+    match error {
+        BuildError::Interrupted => ExitCode::from(130),
+        _ => ExitCode::from(2),
+    }
+}

@@ -1,0 +1,110 @@
+//! `.distill/manifest.json`: every asset's original path -> output path, type, sizes, SRI
+//! integrity and references. Keys are sorted (BTreeMap) and nothing time-dependent is
+//! recorded, so the same input gives the same bytes. It also lets a later run recognise its own
+//! output (`output_digest`) and skip the work.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::OutputFile;
+use crate::discover::Kind;
+use crate::refs::RefKind;
+
+pub const PATH: &str = ".distill/manifest.json";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    pub generator: String,
+    pub hash: HashInfo,
+    /// Digest of the settings that shape the output.
+    pub settings_digest: String,
+    /// Digest of every output file's path and content (not the manifest itself, nor
+    /// precompressed siblings).
+    pub output_digest: String,
+    pub assets: BTreeMap<String, Asset>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HashInfo {
+    pub algorithm: String,
+    pub length: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Asset {
+    pub file: String,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub hashed: bool,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gzip: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub brotli: Option<u64>,
+    pub integrity: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub references: BTreeMap<RefKind, BTreeSet<String>>,
+}
+
+/// Digest of a folder's content: sorted `path NUL blake3 NL` lines.
+pub fn tree_digest<'a>(entries: impl Iterator<Item = (&'a str, [u8; 32])>) -> String {
+    let mut entries: Vec<(&str, [u8; 32])> = entries.collect();
+    entries.sort();
+    let mut hasher = blake3::Hasher::new();
+    for (path, digest) in entries {
+        hasher.update(path.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(&digest);
+        hasher.update(b"\n");
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+pub fn build(files: &[OutputFile], settings_digest: &str, hash_length: usize) -> Manifest {
+    let assets = files
+        .iter()
+        .map(|f| {
+            let mut references: BTreeMap<RefKind, BTreeSet<String>> = BTreeMap::new();
+            for (kind, target) in &f.links {
+                references.entry(*kind).or_default().insert(target.clone());
+            }
+            let asset = Asset {
+                file: f.path.clone(),
+                kind: f.kind,
+                hashed: f.hashed,
+                size: f.sizes.size,
+                gzip: f.sizes.gzip,
+                brotli: f.sizes.brotli,
+                integrity: f.sizes.integrity.clone(),
+                references,
+            };
+            (f.original.clone(), asset)
+        })
+        .collect();
+    Manifest {
+        version: VERSION,
+        generator: format!("distill {}", env!("CARGO_PKG_VERSION")),
+        hash: HashInfo {
+            algorithm: "blake3".into(),
+            length: hash_length,
+        },
+        settings_digest: settings_digest.to_string(),
+        output_digest: tree_digest(files.iter().map(|f| (f.path.as_str(), f.digest))),
+        assets,
+    }
+}
+
+pub fn to_json(manifest: &Manifest) -> String {
+    let mut text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
+    text.push('\n');
+    text
+}
+
+/// Reads a manifest; `None` when it is missing or not one of ours.
+pub fn read(text: &str) -> Option<Manifest> {
+    let manifest: Manifest = serde_json::from_str(text).ok()?;
+    (manifest.version == VERSION).then_some(manifest)
+}

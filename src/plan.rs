@@ -1,0 +1,335 @@
+//! Plan: decide, as plain data, what happens to every file before anything is written.
+//!
+//! In: the discovered files and settings. Out: for each file its naming (keep, or hash with or
+//! without stripping a bundler hash), how its body is rewritten, and every reference it makes
+//! resolved to another file of the site (or reported: missing, outside the root). The text
+//! formats are scanned here, in parallel; the transforms themselves do no I/O.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::config::Settings;
+use crate::diag::Diagnostic;
+use crate::discover::{Content, Kind, SourceFile};
+use crate::refs::{RefKind, Reference};
+use crate::urls::{self, Target};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Naming {
+    /// HTML, names matched by `[hash] keep_names`, everything when hashing is off.
+    Keep,
+    /// Content-hashed; `strip` replaces a bundler hash already in the name.
+    Hash { strip: bool },
+}
+
+/// How a file's content is produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// Copied byte for byte.
+    Opaque,
+    Html,
+    /// `parsed` is false when the sheet has a syntax error: it is then copied unchanged.
+    Css { parsed: bool },
+    Js,
+}
+
+/// A reference and what it resolved to.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub reference: Reference,
+    /// The file it names, when that file exists in the site.
+    pub target: Option<usize>,
+    /// Byte range of the file name inside `reference.url`.
+    pub name: Range<usize>,
+}
+
+#[derive(Debug)]
+pub struct PlannedFile {
+    pub source: SourceFile,
+    pub naming: Naming,
+    pub body: Body,
+    /// Every reference found, in document order (the rewrite pass relies on the order).
+    pub links: Vec<Link>,
+}
+
+impl PlannedFile {
+    /// The folder part of the site path (empty at the root).
+    pub fn dir(&self) -> &str {
+        self.source.path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+
+    /// The file name (last segment).
+    pub fn name(&self) -> &str {
+        self.source.path.rsplit('/').next().unwrap_or(&self.source.path)
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match &self.source.content {
+            Content::Text(t) => Some(t),
+            Content::Binary { .. } => None,
+        }
+    }
+
+    /// blake3 of the original bytes.
+    pub fn content_digest(&self) -> [u8; 32] {
+        match &self.source.content {
+            Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
+            Content::Binary { digest } => *digest,
+        }
+    }
+}
+
+pub struct Plan {
+    /// Sorted by site path.
+    pub files: Vec<PlannedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub css_minify: bool,
+}
+
+struct Scanned {
+    body: Body,
+    refs: Vec<Reference>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let scanned: Vec<Scanned> = files.par_iter().map(scan).collect();
+    let index: BTreeMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_str(), i))
+        .collect();
+    let site = urls::Site {
+        base: &settings.hash.base,
+        origin: settings.hash.origin.as_deref(),
+    };
+
+    let mut diagnostics = Vec::new();
+    let mut all_links = Vec::with_capacity(files.len());
+    let mut bodies = Vec::with_capacity(files.len());
+    for (file, scanned) in files.iter().zip(scanned) {
+        diagnostics.extend(scanned.diagnostics);
+        let links = scanned
+            .refs
+            .into_iter()
+            .map(|r| resolve(file, r, &index, &files, &site, &mut diagnostics))
+            .collect::<Vec<_>>();
+        all_links.push(links);
+        bodies.push(scanned.body);
+    }
+
+    let mut namings: Vec<Naming> = files
+        .iter()
+        .map(|f| {
+            let keep = !settings.hash.enabled
+                || f.kind == Kind::Html
+                || settings.hash.keep.is_match(&f.path);
+            if keep {
+                Naming::Keep
+            } else {
+                Naming::Hash { strip: true }
+            }
+        })
+        .collect();
+    pin_targets_of_unrewritable(&files, &bodies, &all_links, &mut namings, &mut diagnostics);
+    avoid_stripped_collisions(&files, &mut namings);
+
+    let files = files
+        .into_iter()
+        .zip(namings)
+        .zip(bodies)
+        .zip(all_links)
+        .map(|(((source, naming), body), links)| PlannedFile {
+            source,
+            naming,
+            body,
+            links,
+        })
+        .collect();
+    diagnostics.sort();
+    diagnostics.dedup();
+    Plan {
+        files,
+        diagnostics,
+        css_minify: settings.css_minify,
+    }
+}
+
+fn scan(file: &SourceFile) -> Scanned {
+    let mut diagnostics = Vec::new();
+    let Content::Text(text) = &file.content else {
+        if matches!(file.kind, Kind::Html | Kind::Css | Kind::Js) {
+            diagnostics.push(Diagnostic::warning(
+                &file.path,
+                None,
+                "not valid UTF-8; copied unchanged and its references are not rewritten",
+            ));
+        }
+        return Scanned {
+            body: Body::Opaque,
+            refs: Vec::new(),
+            diagnostics,
+        };
+    };
+    let (body, refs) = match file.kind {
+        Kind::Html => match crate::html::scan(text) {
+            Ok(refs) => (Body::Html, refs),
+            Err(e) => {
+                diagnostics.push(Diagnostic::warning(&file.path, None, e));
+                (Body::Opaque, Vec::new())
+            }
+        },
+        Kind::Css => {
+            let scan = crate::css::scan(text);
+            let parsed = scan.error.is_none();
+            if let Some((line, column, message)) = scan.error {
+                diagnostics.push(Diagnostic::warning(
+                    &file.path,
+                    Some(line),
+                    format!(
+                        "CSS does not parse (column {column}: {message}); copied unchanged, and the files it references keep their names"
+                    ),
+                ));
+            }
+            (Body::Css { parsed }, scan.refs)
+        }
+        Kind::Js => {
+            let scan = crate::js::scan(text);
+            if let Some((line, message)) = scan.error {
+                diagnostics.push(Diagnostic::warning(
+                    &file.path,
+                    Some(line),
+                    format!("JS does not parse ({message}); copied unchanged, its references are not rewritten"),
+                ));
+                (Body::Opaque, Vec::new())
+            } else {
+                (Body::Js, scan.refs)
+            }
+        }
+        _ => (Body::Opaque, Vec::new()),
+    };
+    Scanned {
+        body,
+        refs,
+        diagnostics,
+    }
+}
+
+fn resolve(
+    file: &SourceFile,
+    reference: Reference,
+    index: &BTreeMap<&str, usize>,
+    files: &[SourceFile],
+    site: &urls::Site,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Link {
+    let unresolved = |reference| Link {
+        reference,
+        target: None,
+        name: 0..0,
+    };
+    match urls::resolve(&reference.url, &file.path, site) {
+        Target::Elsewhere => unresolved(reference),
+        Target::OutsideRoot => {
+            if reference.kind != RefKind::Literal {
+                diagnostics.push(Diagnostic::warning(
+                    &file.path,
+                    Some(reference.line),
+                    format!(
+                        "reference {:?} points outside the site root; left as is",
+                        reference.url
+                    ),
+                ));
+            }
+            unresolved(reference)
+        }
+        Target::Site { path, name } => {
+            let found = lookup(&path, index);
+            match found {
+                Some(t) if reference.kind == RefKind::Literal && files[t].kind == Kind::Html => {
+                    unresolved(reference)
+                }
+                Some(t) => Link {
+                    reference,
+                    target: Some(t),
+                    name,
+                },
+                None => {
+                    if reference.kind.must_exist() {
+                        diagnostics.push(Diagnostic::warning(
+                            &file.path,
+                            Some(reference.line),
+                            format!(
+                                "reference {:?} names {path}, which does not exist",
+                                reference.url
+                            ),
+                        ));
+                    }
+                    unresolved(reference)
+                }
+            }
+        }
+    }
+}
+
+/// A site path, or the page a folder URL serves (`blog/` -> `blog/index.html`).
+fn lookup(path: &str, index: &BTreeMap<&str, usize>) -> Option<usize> {
+    if path.is_empty() || path.ends_with('/') {
+        return index.get(format!("{path}index.html").as_str()).copied();
+    }
+    index.get(path).copied()
+}
+
+/// A file whose references cannot be rewritten (a sheet that does not parse) must not see its
+/// targets renamed, or its URLs would break: those targets keep their names.
+fn pin_targets_of_unrewritable(
+    files: &[SourceFile],
+    bodies: &[Body],
+    links: &[Vec<Link>],
+    namings: &mut [Naming],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (i, body) in bodies.iter().enumerate() {
+        if *body != (Body::Css { parsed: false }) {
+            continue;
+        }
+        for link in &links[i] {
+            if let Some(t) = link.target
+                && namings[t] != Naming::Keep
+            {
+                namings[t] = Naming::Keep;
+                diagnostics.push(Diagnostic::note(
+                    &files[t].path,
+                    None,
+                    format!("keeps its name: {} cannot be rewritten", files[i].path),
+                ));
+            }
+        }
+    }
+}
+
+/// Two files whose names differ only by a bundler hash (`a-BkD3c1xS.js`, `a-Xy12zz9Q.js`) would
+/// get the same name once stripped if their content matched; keep their full stems instead.
+fn avoid_stripped_collisions(files: &[SourceFile], namings: &mut [Naming]) {
+    let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, file) in files.iter().enumerate() {
+        if namings[i] == Naming::Keep {
+            continue;
+        }
+        let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
+        let (stem, ext) = crate::hash::split_extension(name);
+        let stripped = crate::hash::strip_bundler_hash(stem);
+        groups
+            .entry((dir.to_string(), stripped.to_string(), ext.to_string()))
+            .or_default()
+            .push(i);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        for &i in members {
+            namings[i] = Naming::Hash { strip: false };
+        }
+    }
+}

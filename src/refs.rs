@@ -1,0 +1,56 @@
+//! The shared vocabulary of the transforms: a [`Reference`] is a URL a file wrote, what kind of
+//! dependency it is, and where it sits. Scanners produce them; the plan resolves them; the
+//! rewrite pass replaces them once the final names are known.
+
+use std::ops::Range;
+
+/// Why one file names another. Decides how a missing target is reported and how budgets (a
+/// later stage) read the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefKind {
+    /// `<script src>`.
+    Script,
+    /// `<link rel=stylesheet>` and CSS `@import`.
+    Stylesheet,
+    /// `<link rel=preload|modulepreload|prefetch>`.
+    Preload,
+    /// JS static `import` / `export … from`.
+    Import,
+    /// JS `import('…')`.
+    DynamicImport,
+    /// Images, fonts, media, icons, `url()` and `new URL(…, import.meta.url)`.
+    Asset,
+    /// `//# sourceMappingURL=`.
+    SourceMap,
+    /// `<a href>`, `<iframe src>`, `<form action>`: a page, usually; rewritten when it names an
+    /// asset, never reported when missing (servers route pretty URLs).
+    Navigation,
+    /// A JS string that looks like a site path (Vite's asset URLs and `__vite__mapDeps`):
+    /// rewritten only when it names an existing asset, never reported.
+    Literal,
+}
+
+impl RefKind {
+    /// Whether a missing target is worth a warning.
+    pub fn must_exist(self) -> bool {
+        !matches!(self, RefKind::Navigation | RefKind::Literal)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The URL as written (HTML: the raw attribute text; CSS and JS: the string's value).
+    pub url: String,
+    pub kind: RefKind,
+    /// 1-based line, for messages.
+    pub line: u32,
+    /// For JS only: the byte range of `url` in the source, so the rewrite is a splice.
+    pub span: Option<Range<usize>>,
+}
+
+/// 1-based line number of a byte offset; for messages only.
+pub fn line_of(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() as u32 + 1
+}
