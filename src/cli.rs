@@ -10,7 +10,9 @@ use crate::config::Overrides;
 /// Turns a frontend build's output folder into a fast, safe, budget-checked release.
 #[derive(Debug, Parser)]
 #[command(name = "distill", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 a check failed, 2 the run failed, 130 interrupted.")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 a check failed, 2 the run failed, 130 interrupted."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -216,7 +216,10 @@ fn resolve(
     let mut builder = GlobSetBuilder::new();
     for pattern in &keep_patterns {
         let glob = Glob::new(pattern).map_err(|e| {
-            config_error(&path, format!("[hash] keep_names: bad glob {pattern:?}: {e}"))
+            config_error(
+                &path,
+                format!("[hash] keep_names: bad glob {pattern:?}: {e}"),
+            )
         })?;
         builder.add(glob);
     }

@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use crate::diag::{Diagnostic, Error};
 
 /// What a file is, by extension; decides how it is parsed and cached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Html,
@@ -113,7 +115,10 @@ pub fn discover(root: &Path) -> Result<Discovered, Error> {
         if entry.depth() == 0 || entry.file_type().is_dir() {
             continue;
         }
-        let rel = entry.path().strip_prefix(root).expect("walkdir yields paths under root");
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields paths under root");
         let Some(site_path) = site_path(rel) else {
             return Err(Error::input(
                 entry.path(),

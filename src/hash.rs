@@ -14,7 +14,11 @@ use crate::plan::{Naming, Plan};
 /// content hash from the stem first, so hashes are replaced rather than stacked.
 pub fn hashed_name(name: &str, strip: bool, hash: &str) -> String {
     let (stem, ext) = split_extension(name);
-    let stem = if strip { strip_bundler_hash(stem) } else { stem };
+    let stem = if strip {
+        strip_bundler_hash(stem)
+    } else {
+        stem
+    };
     format!("{stem}.{hash}{ext}")
 }
 
@@ -53,7 +57,9 @@ pub fn strip_bundler_hash(stem: &str) -> &str {
             && hash
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            && hash.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && hash
+                .bytes()
+                .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
             && hash.bytes().any(|b| b.is_ascii_alphabetic())
             && !head.is_empty()
         {
@@ -92,18 +98,15 @@ pub fn assign(plan: &Plan, length: usize) -> Hashed {
             targets
         })
         .collect();
-    let components = tarjan(&edges, |i| hashed(i));
+    let components = tarjan(&edges, hashed);
     for level in levels(&components, &edges) {
-        let done: Vec<(Vec<usize>, Vec<String>, Vec<Option<String>>)> = level
+        // Components of one level only reference earlier levels: hash them in parallel.
+        let done: Vec<Component> = level
             .par_iter()
-            .map(|&c| {
-                let members = &components[c];
-                let (new_names, new_contents) = hash_component(plan, members, &names, length);
-                (members.clone(), new_names, new_contents)
-            })
+            .map(|&c| hash_component(plan, &components[c], &names, length))
             .collect();
-        for (members, new_names, new_contents) in done {
-            for ((i, name), content) in members.into_iter().zip(new_names).zip(new_contents) {
+        for (&c, (new_names, new_contents)) in level.iter().zip(done) {
+            for ((&i, name), content) in components[c].iter().zip(new_names).zip(new_contents) {
                 names[i] = Some(name);
                 contents[i] = content;
             }
@@ -137,52 +140,62 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 /// Names and contents for one component. A single file: hash of its rewritten bytes. A cycle:
-/// one hash over all members, each rewritten with the others' old names, then the members are
-/// rewritten again with the new names.
+/// one hash over all members, each rewritten with placeholder names for the others (the
+/// member's name with an all-zero hash, so the result does not depend on the names the members
+/// had coming in, and a second run over distill's output finds the same hash), then the members
+/// are rewritten again with the real new names.
+/// The new names and contents of a component's members, in member order.
+type Component = (Vec<String>, Vec<Option<String>>);
+
 fn hash_component(
     plan: &Plan,
     members: &[usize],
     names: &[Option<String>],
     length: usize,
-) -> (Vec<String>, Vec<Option<String>>) {
+) -> Component {
+    let name_with = |i: usize, hash: &str| match &plan.files[i].naming {
+        Naming::Hash { strip } => hashed_name(plan.files[i].name(), *strip, hash),
+        Naming::Keep => plan.files[i].name().to_string(),
+    };
+    if let [only] = members {
+        let content = crate::rewrite::file(plan, *only, names);
+        let digest = match &content {
+            Some(text) => blake3::hash(text.as_bytes()),
+            // Unchanged bytes: the digest discover took (binary) or of the text itself.
+            None => blake3::Hash::from(plan.files[*only].content_digest()),
+        };
+        let name = name_with(*only, &digest.to_hex()[..length]);
+        return (vec![name], vec![content]);
+    }
+    let zeros = "0".repeat(length);
+    let mut placeholders = names.to_vec();
+    for &i in members {
+        placeholders[i] = Some(name_with(i, &zeros));
+    }
     let mut hasher = blake3::Hasher::new();
-    let first: Vec<Option<String>> = members.iter().map(|&i| crate::rewrite::file(plan, i, names)).collect();
-    for (&i, content) in members.iter().zip(&first) {
-        if members.len() > 1 {
-            hasher.update(plan.files[i].source.path.as_bytes());
-            hasher.update(&[0]);
-        }
-        match content {
+    for &i in members {
+        hasher.update(plan.files[i].dir().as_bytes());
+        hasher.update(b"/");
+        hasher.update(placeholders[i].as_deref().unwrap_or_default().as_bytes());
+        hasher.update(&[0]);
+        match crate::rewrite::file(plan, i, &placeholders) {
             Some(text) => hasher.update(text.as_bytes()),
             None => hasher.update(&plan.files[i].content_digest()),
         };
     }
-    let digest = if members.len() == 1 && first[0].is_none() {
-        // Unchanged bytes: the digest discover took (binary) or of the text itself.
-        let file = &plan.files[members[0]];
-        blake3::Hash::from(file.content_digest())
-    } else if members.len() == 1 {
-        blake3::hash(first[0].as_deref().unwrap_or_default().as_bytes())
-    } else {
-        hasher.finalize()
-    };
-    let hex = digest.to_hex();
-    let hash = &hex[..length];
+    let hex = hasher.finalize().to_hex();
     let new_names: Vec<String> = members
         .iter()
-        .map(|&i| match &plan.files[i].naming {
-            Naming::Hash { strip } => hashed_name(plan.files[i].name(), *strip, hash),
-            Naming::Keep => plan.files[i].name().to_string(),
-        })
+        .map(|&i| name_with(i, &hex[..length]))
         .collect();
-    if members.len() == 1 {
-        return (new_names, first);
-    }
     let mut with_cycle = names.to_vec();
     for (&i, name) in members.iter().zip(&new_names) {
         with_cycle[i] = Some(name.clone());
     }
-    let contents = members.iter().map(|&i| crate::rewrite::file(plan, i, &with_cycle)).collect();
+    let contents = members
+        .iter()
+        .map(|&i| crate::rewrite::file(plan, i, &with_cycle))
+        .collect();
     (new_names, contents)
 }
 
@@ -275,17 +288,41 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(hashed_name("app.js", true, "3f9a1c2e"), "app.3f9a1c2e.js");
-        assert_eq!(hashed_name("index-BkD3c1xS.js", true, "3f9a1c2e"), "index.3f9a1c2e.js");
-        assert_eq!(hashed_name("main.8f3a9c1d.js", true, "3f9a1c2e"), "main.3f9a1c2e.js");
-        assert_eq!(hashed_name("app.js.map", true, "3f9a1c2e"), "app.3f9a1c2e.js.map");
+        assert_eq!(
+            hashed_name("index-BkD3c1xS.js", true, "3f9a1c2e"),
+            "index.3f9a1c2e.js"
+        );
+        assert_eq!(
+            hashed_name("main.8f3a9c1d.js", true, "3f9a1c2e"),
+            "main.3f9a1c2e.js"
+        );
+        assert_eq!(
+            hashed_name("app.js.map", true, "3f9a1c2e"),
+            "app.3f9a1c2e.js.map"
+        );
         assert_eq!(hashed_name("LICENSE", true, "3f9a1c2e"), "LICENSE.3f9a1c2e");
-        assert_eq!(hashed_name("date-picker.js", true, "3f9a1c2e"), "date-picker.3f9a1c2e.js");
-        assert_eq!(hashed_name("my-component.js", true, "3f9a1c2e"), "my-component.3f9a1c2e.js");
+        assert_eq!(
+            hashed_name("date-picker.js", true, "3f9a1c2e"),
+            "date-picker.3f9a1c2e.js"
+        );
+        assert_eq!(
+            hashed_name("my-component.js", true, "3f9a1c2e"),
+            "my-component.3f9a1c2e.js"
+        );
         assert_eq!(hashed_name("chunk-ABCD1234.js", true, "00"), "chunk.00.js");
-        assert_eq!(hashed_name("index-BkD3c1xS.js", false, "00"), "index-BkD3c1xS.00.js");
+        assert_eq!(
+            hashed_name("index-BkD3c1xS.js", false, "00"),
+            "index-BkD3c1xS.00.js"
+        );
         // Our own output is recognised: hashing again gives the same name.
-        assert_eq!(hashed_name("app.3f9a1c2e.js", true, "3f9a1c2e"), "app.3f9a1c2e.js");
-        assert_eq!(hashed_name("app.3f9a1c2e.js.map", true, "3f9a1c2e"), "app.3f9a1c2e.js.map");
+        assert_eq!(
+            hashed_name("app.3f9a1c2e.js", true, "3f9a1c2e"),
+            "app.3f9a1c2e.js"
+        );
+        assert_eq!(
+            hashed_name("app.3f9a1c2e.js.map", true, "3f9a1c2e"),
+            "app.3f9a1c2e.js.map"
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! swap. The binary (`main.rs`) only parses flags and maps the outcome to an exit code.
 
 pub mod budget;
-pub mod cli;
 pub mod cancel;
+pub mod cli;
 pub mod config;
 pub mod css;
 pub mod diag;
@@ -14,6 +14,7 @@ pub mod discover;
 pub mod hash;
 pub mod html;
 pub mod js;
+pub mod json;
 pub mod output;
 pub mod plan;
 pub mod progress;
@@ -60,6 +61,7 @@ pub struct Outcome {
 pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Error> {
     let root = settings.root.as_path();
     let target = check_target(root, settings.out.as_deref())?;
+    let shown = settings.out.clone().unwrap_or_else(|| root.to_path_buf());
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
@@ -78,7 +80,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     {
         return Ok(Outcome {
             status: Status::AlreadyDistilled,
-            output: target,
+            output: shown,
             files: done,
             hashed: 0,
             bytes_in,
@@ -113,6 +115,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     files.sort_by(|a, b| a.path.cmp(&b.path));
     check_unique(&files)?;
     let manifest = manifest::build(&files, &settings.digest, settings.hash.length);
+    lap("headers & manifest", &mut timings);
 
     progress.stage("write", files.len() as u64);
     let staging = Staging::create(&target)?;
@@ -141,7 +144,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
 
     Ok(Outcome {
         status: Status::Built,
-        output: target,
+        output: shown,
         files: files.len(),
         hashed: files.iter().filter(|f| f.hashed).count(),
         bytes_in,
@@ -158,10 +161,12 @@ fn check_target(root: &Path, out: Option<&Path>) -> Result<PathBuf, Error> {
     if !meta.is_dir() {
         return Err(Error::input(root, "not a directory"));
     }
-    let Some(out) = out else {
-        return Ok(root.to_path_buf());
-    };
+    // Absolute and resolved, so the staging folder lands beside the real folder even for
+    // `distill build .`.
     let root_abs = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    let Some(out) = out else {
+        return Ok(root_abs);
+    };
     let out_abs = absolute(out)?;
     if out_abs.starts_with(&root_abs) || root_abs.starts_with(&out_abs) {
         return Err(Error::input(
@@ -184,7 +189,7 @@ fn check_target(root: &Path, out: Option<&Path>) -> Result<PathBuf, Error> {
             ));
         }
     }
-    Ok(out.to_path_buf())
+    Ok(out_abs)
 }
 
 /// An absolute form of a path that may not exist yet (its nearest existing ancestor resolved).

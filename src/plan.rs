@@ -31,8 +31,11 @@ pub enum Body {
     Opaque,
     Html,
     /// `parsed` is false when the sheet has a syntax error: it is then copied unchanged.
-    Css { parsed: bool },
+    Css {
+        parsed: bool,
+    },
     Js,
+    Json(crate::json::Schema),
 }
 
 /// A reference and what it resolved to.
@@ -62,7 +65,11 @@ impl PlannedFile {
 
     /// The file name (last segment).
     pub fn name(&self) -> &str {
-        self.source.path.rsplit('/').next().unwrap_or(&self.source.path)
+        self.source
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.source.path)
     }
 
     pub fn text(&self) -> Option<&str> {
@@ -209,6 +216,20 @@ fn scan(file: &SourceFile) -> Scanned {
                 (Body::Js, scan.refs)
             }
         }
+        _ if is_web_manifest(&file.path) => {
+            let schema = crate::json::Schema::WebManifest;
+            match crate::json::scan(text, schema) {
+                Ok(refs) => (Body::Json(schema), refs),
+                Err(e) => {
+                    diagnostics.push(Diagnostic::warning(
+                        &file.path,
+                        None,
+                        format!("web app manifest is not valid JSON ({e}); copied unchanged"),
+                    ));
+                    (Body::Opaque, Vec::new())
+                }
+            }
+        }
         _ => (Body::Opaque, Vec::new()),
     };
     Scanned {
@@ -216,6 +237,11 @@ fn scan(file: &SourceFile) -> Scanned {
         refs,
         diagnostics,
     }
+}
+
+fn is_web_manifest(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".webmanifest") || (name == "manifest.json" && !path.starts_with(".vite/"))
 }
 
 fn resolve(
@@ -231,7 +257,15 @@ fn resolve(
         target: None,
         name: 0..0,
     };
-    match urls::resolve(&reference.url, &file.path, site) {
+    // Bundlers write bare paths in JS relative to the public root, not to the script
+    // (Vite's `__vite__mapDeps(["assets/x.js"])`, webpack's public-path joins).
+    let bare = !reference.url.starts_with(['.', '/']);
+    let from = if reference.kind == RefKind::Literal && bare {
+        ""
+    } else {
+        file.path.as_str()
+    };
+    match urls::resolve(&reference.url, from, site) {
         Target::Elsewhere => unresolved(reference),
         Target::OutsideRoot => {
             if reference.kind != RefKind::Literal {

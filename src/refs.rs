@@ -6,7 +6,9 @@ use std::ops::Range;
 
 /// Why one file names another. Decides how a missing target is reported and how budgets (a
 /// later stage) read the graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RefKind {
     /// `<script src>`.
@@ -52,5 +54,9 @@ pub struct Reference {
 /// 1-based line number of a byte offset; for messages only.
 pub fn line_of(text: &str, offset: usize) -> u32 {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() as u32 + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u32
+        + 1
 }

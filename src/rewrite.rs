@@ -35,11 +35,14 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
             let out = crate::css::rewrite(text, plan.css_minify, &mut new_url)?;
             (out != text).then_some(out)
         }
+        Body::Json(schema) => crate::json::rewrite(text, schema, &mut new_url)
+            .ok()
+            .flatten(),
         Body::Html => {
             if !links.iter().any(|l| renamed_url(plan, l, names).is_some()) {
                 return None;
             }
-            let out = crate::html::rewrite(text, plan.css_minify, &mut new_url).ok()?;
+            let out = crate::html::rewrite(text, false, &mut new_url).ok()?;
             (out != text).then_some(out)
         }
     }

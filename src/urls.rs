@@ -58,9 +58,7 @@ pub fn resolve(url: &str, from: &str, site: &Site) -> Target {
     let joined = if let Some(abs) = path_text.strip_prefix('/') {
         match ("/".to_string() + abs).strip_prefix(site.base) {
             Some(under_base) => under_base.to_string(),
-            None if path_text.len() + 1 == site.base.len()
-                && site.base.starts_with(path_text) =>
-            {
+            None if path_text.len() + 1 == site.base.len() && site.base.starts_with(path_text) => {
                 String::new()
             }
             None => return Target::Elsewhere,
@@ -163,9 +161,18 @@ mod tests {
     fn relative_and_absolute() {
         assert_eq!(path("app.js", "index.html", &ROOT).unwrap(), "app.js");
         assert_eq!(path("./a/b.js", "x/y.js", &ROOT).unwrap(), "x/a/b.js");
-        assert_eq!(path("../img/a.png?v=1#z", "css/s.css", &ROOT).unwrap(), "img/a.png");
-        assert_eq!(path("/assets/x.js", "deep/p/index.html", &ROOT).unwrap(), "assets/x.js");
-        assert_eq!(path("my%20file.png", "index.html", &ROOT).unwrap(), "my file.png");
+        assert_eq!(
+            path("../img/a.png?v=1#z", "css/s.css", &ROOT).unwrap(),
+            "img/a.png"
+        );
+        assert_eq!(
+            path("/assets/x.js", "deep/p/index.html", &ROOT).unwrap(),
+            "assets/x.js"
+        );
+        assert_eq!(
+            path("my%20file.png", "index.html", &ROOT).unwrap(),
+            "my file.png"
+        );
         assert_eq!(resolve("../../x.png", "a.css", &ROOT), Target::OutsideRoot);
     }
 
@@ -180,7 +187,11 @@ mod tests {
             "",
             "javascript:void(0)",
         ] {
-            assert_eq!(resolve(url, "index.html", &ROOT), Target::Elsewhere, "{url}");
+            assert_eq!(
+                resolve(url, "index.html", &ROOT),
+                Target::Elsewhere,
+                "{url}"
+            );
         }
     }
 
@@ -190,8 +201,14 @@ mod tests {
             base: "/app/",
             origin: Some("https://example.com"),
         };
-        assert_eq!(path("/app/assets/x.js", "index.html", &site).unwrap(), "assets/x.js");
-        assert_eq!(resolve("/other/x.js", "index.html", &site), Target::Elsewhere);
+        assert_eq!(
+            path("/app/assets/x.js", "index.html", &site).unwrap(),
+            "assets/x.js"
+        );
+        assert_eq!(
+            resolve("/other/x.js", "index.html", &site),
+            Target::Elsewhere
+        );
         assert_eq!(
             path("https://example.com/app/og.png", "index.html", &site).unwrap(),
             "og.png"
@@ -209,6 +226,9 @@ mod tests {
             panic!()
         };
         assert_eq!(&url[name.clone()], "a.png");
-        assert_eq!(replace_name(url, &name, "a.123.png"), "../img/a.123.png?v=1");
+        assert_eq!(
+            replace_name(url, &name, "a.123.png"),
+            "../img/a.123.png?v=1"
+        );
     }
 }

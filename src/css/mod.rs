@@ -45,13 +45,16 @@ pub fn scan(src: &str) -> Scan {
 }
 
 /// Prints the sheet with each reference replaced by `new_url` (when it returns a value).
-/// `None` when the sheet does not parse (the caller keeps the original).
+/// `None` when the sheet does not parse, or when nothing changed and it is not minified (the
+/// caller keeps the original).
 pub fn rewrite(
     src: &str,
     minify: bool,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
 ) -> Option<String> {
-    process_sheet(src, false, minify, &mut new_url).ok()
+    process_sheet(src, false, minify, &mut new_url)
+        .ok()
+        .flatten()
 }
 
 /// The same for the declarations of a `style` attribute.
@@ -95,7 +98,7 @@ fn process_sheet(
     recover: bool,
     minify: bool,
     new_url: &mut Callback<'_>,
-) -> Result<String, (u32, u32, String)> {
+) -> Result<Option<String>, (u32, u32, String)> {
     let options = ParserOptions {
         error_recovery: recover,
         ..Default::default()
@@ -110,6 +113,9 @@ fn process_sheet(
         new_url,
     };
     let _ = sheet.visit(&mut visitor);
+    if !visitor.changed && !minify {
+        return Ok(None);
+    }
     if minify {
         sheet
             .minify(MinifyOptions::default())
@@ -121,7 +127,7 @@ fn process_sheet(
     };
     sheet
         .to_css(printer)
-        .map(|r| r.code)
+        .map(|r| Some(r.code))
         .map_err(|e| (1, 1, e.kind.to_string()))
 }
 
@@ -196,7 +202,11 @@ mod tests {
 "#;
         let scan = scan(src);
         assert!(scan.error.is_none());
-        let urls: Vec<_> = scan.refs.iter().map(|r| (r.url.as_str(), r.kind, r.line)).collect();
+        let urls: Vec<_> = scan
+            .refs
+            .iter()
+            .map(|r| (r.url.as_str(), r.kind, r.line))
+            .collect();
         assert_eq!(
             urls,
             vec![

@@ -39,6 +39,7 @@ pub fn rewrite(
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ScriptType {
     Js,
+    ImportMap,
     Other,
 }
 
@@ -62,7 +63,11 @@ impl State<'_, '_> {
     }
 }
 
-fn process<'c>(src: &str, minify_css: bool, new_url: &'c mut Callback<'c>) -> Result<String, String> {
+fn process<'c>(
+    src: &str,
+    minify_css: bool,
+    new_url: &'c mut Callback<'c>,
+) -> Result<String, String> {
     let state = RefCell::new(State {
         src,
         minify_css,
@@ -81,18 +86,21 @@ fn process<'c>(src: &str, minify_css: bool, new_url: &'c mut Callback<'c>) -> Re
             let kind = kind.trim().to_ascii_lowercase();
             state.borrow_mut().script = match kind.as_str() {
                 "" | "module" | "text/javascript" | "application/javascript" => ScriptType::Js,
+                "importmap" => ScriptType::ImportMap,
                 _ => ScriptType::Other,
             };
             Ok(())
         }))
         .append_element_content_handler(text!("style", |chunk| {
-            inline_text(chunk, &mut state.borrow_mut(), true);
+            inline_text(chunk, &mut state.borrow_mut(), Inline::Css);
             Ok(())
         }))
         .append_element_content_handler(text!("script", |chunk| {
             let mut s = state.borrow_mut();
-            if s.script == ScriptType::Js {
-                inline_text(chunk, &mut s, false);
+            match s.script {
+                ScriptType::Js => inline_text(chunk, &mut s, Inline::Js),
+                ScriptType::ImportMap => inline_text(chunk, &mut s, Inline::ImportMap),
+                ScriptType::Other => {}
             }
             Ok(())
         }));
@@ -101,7 +109,14 @@ fn process<'c>(src: &str, minify_css: bool, new_url: &'c mut Callback<'c>) -> Re
 
 /// Buffers a `<style>` or `<script>` body (lol_html hands it over in chunks) and, at its end,
 /// writes it back rewritten.
-fn inline_text(chunk: &mut TextChunk, state: &mut State, css: bool) {
+#[derive(Clone, Copy)]
+enum Inline {
+    Css,
+    Js,
+    ImportMap,
+}
+
+fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     if state.text_start.is_none() {
         state.text_start = Some(chunk.source_location().bytes().start);
     }
@@ -120,17 +135,23 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, css: bool) {
             r.line += first_line;
             (state.new_url)(&r)
         };
-        if css {
-            crate::css::rewrite(&body, minify, &mut shifted)
-        } else {
-            let scan = crate::js::scan(&body);
-            let mut changed = false;
-            let out = crate::js::rewrite(&body, &scan.refs, |r| {
-                let new = shifted(r);
-                changed |= new.is_some();
-                new
-            });
-            changed.then_some(out)
+        match inline {
+            Inline::Css => crate::css::rewrite(&body, minify, &mut shifted),
+            Inline::ImportMap => {
+                crate::json::rewrite(&body, crate::json::Schema::ImportMap, &mut shifted)
+                    .ok()
+                    .flatten()
+            }
+            Inline::Js => {
+                let scan = crate::js::scan(&body);
+                let mut changed = false;
+                let out = crate::js::rewrite(&body, &scan.refs, |r| {
+                    let new = shifted(r);
+                    changed |= new.is_some();
+                    new
+                });
+                changed.then_some(out)
+            }
         }
     };
     chunk.replace(new_body.as_deref().unwrap_or(&body), ContentType::Html);
@@ -185,16 +206,17 @@ fn attribute_kind(el: &Element, tag: &str, attr: &str) -> Option<AttrKind> {
         }
         ("video", "poster") | ("object", "data") => Url(RefKind::Asset),
         ("image" | "use" | "feimage", "href" | "xlink:href") => Url(RefKind::Asset),
-        ("a" | "area", "href") | ("iframe", "src") | ("form", "action") => {
-            Url(RefKind::Navigation)
-        }
+        ("a" | "area", "href") | ("iframe", "src") | ("form", "action") => Url(RefKind::Navigation),
         ("meta", "content") if is_image_meta(el) => Url(RefKind::Asset),
         _ => return None,
     })
 }
 
 fn link_kind(el: &Element) -> RefKind {
-    let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
+    let rel = el
+        .get_attribute("rel")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
     if rels.contains(&"stylesheet") {
         RefKind::Stylesheet
@@ -307,7 +329,10 @@ mod tests {
 <script type="application/ld+json">{"image": "/x.png"}</script>
 </body></html>"#;
         let refs = scan(page).unwrap();
-        let got: Vec<_> = refs.iter().map(|r| (r.url.as_str(), r.kind, r.line)).collect();
+        let got: Vec<_> = refs
+            .iter()
+            .map(|r| (r.url.as_str(), r.kind, r.line))
+            .collect();
         assert_eq!(
             got,
             vec![

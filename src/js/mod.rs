@@ -103,7 +103,9 @@ impl Collector<'_> {
     /// Records a string literal whose raw text equals its value (no escapes), so its inside can
     /// be replaced byte for byte.
     fn push_str(&mut self, s: &Str, kind: RefKind) {
-        let Some(value) = s.value.as_atom() else { return };
+        let Some(value) = s.value.as_atom() else {
+            return;
+        };
         let (lo, hi) = (self.offset(s.span.lo), self.offset(s.span.hi));
         if hi < lo + 2 || hi > self.src.len() {
             return;
@@ -168,7 +170,11 @@ impl Collector<'_> {
         if let Some(start) = at
             && self.src.get(start..start + url.len()) == Some(url)
         {
-            self.push(url.to_string(), RefKind::SourceMap, start..start + url.len());
+            self.push(
+                url.to_string(),
+                RefKind::SourceMap,
+                start..start + url.len(),
+            );
         }
     }
 }
@@ -178,7 +184,9 @@ fn looks_like_path(s: &str) -> bool {
     if s.len() < 3 || s.len() > 512 || !s.contains(['/', '.']) {
         return false;
     }
-    if s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '"') {
+    if s.chars()
+        .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+    {
         return false;
     }
     let path = s.split(['?', '#']).next().unwrap_or(s);
@@ -194,8 +202,13 @@ fn looks_like_path(s: &str) -> bool {
 
 fn is_import_meta_url(expr: &Expr) -> bool {
     let Expr::Member(m) = expr else { return false };
-    matches!(&*m.obj, Expr::MetaProp(MetaPropExpr { kind: MetaPropKind::ImportMeta, .. }))
-        && matches!(&m.prop, MemberProp::Ident(id) if id.sym.as_str() == "url")
+    matches!(
+        &*m.obj,
+        Expr::MetaProp(MetaPropExpr {
+            kind: MetaPropKind::ImportMeta,
+            ..
+        })
+    ) && matches!(&m.prop, MemberProp::Ident(id) if id.sym.as_str() == "url")
 }
 
 impl Visit for Collector<'_> {
@@ -264,7 +277,11 @@ mod tests {
     use super::*;
 
     fn urls(src: &str) -> Vec<(String, RefKind)> {
-        scan(src).refs.into_iter().map(|r| (r.url, r.kind)).collect()
+        scan(src)
+            .refs
+            .into_iter()
+            .map(|r| (r.url, r.kind))
+            .collect()
     }
 
     #[test]

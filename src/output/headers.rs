@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::HeaderSettings;
 
 pub const FILE: &str = "_headers";
-const BEGIN: &str = "# distill: begin generated cache rules (replaced on every build; add your own rules above)";
+const BEGIN: &str =
+    "# distill: begin generated cache rules (replaced on every build; add your own rules above)";
 const END: &str = "# distill: end";
 
 /// One served file.
@@ -38,7 +39,11 @@ pub fn generate(
     let user_rules = parse_rules(&user);
     let user_cache_paths: BTreeSet<&str> = user_rules
         .iter()
-        .filter(|(_, headers)| headers.iter().any(|h| h.eq_ignore_ascii_case("cache-control")))
+        .filter(|(_, headers)| {
+            headers
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case("cache-control"))
+        })
         .map(|(path, _)| path.as_str())
         .collect();
 
@@ -47,7 +52,10 @@ pub fn generate(
     let mut budget = settings.max_rules.saturating_sub(user_rules.len());
     let mut block = String::new();
     let mut omitted = 0;
-    for (rules, value) in [(&immutable, &settings.immutable), (&revalidate, &settings.revalidate)] {
+    for (rules, value) in [
+        (&immutable, &settings.immutable),
+        (&revalidate, &settings.revalidate),
+    ] {
         for path in rules {
             if user_cache_paths.contains(path.as_str()) {
                 continue;
@@ -105,7 +113,8 @@ fn parse_rules(text: &str) -> Vec<(String, Vec<String>)> {
         }
         if line.starts_with(char::is_whitespace) {
             if let (Some(rule), Some((name, _))) = (rules.last_mut(), trimmed.split_once(':')) {
-                rule.1.push(name.trim().trim_start_matches("! ").to_string());
+                rule.1
+                    .push(name.trim().trim_start_matches("! ").to_string());
             }
         } else {
             rules.push((trimmed.to_string(), Vec::new()));
@@ -195,14 +204,46 @@ mod tests {
 
     fn served() -> Vec<Served<'static>> {
         vec![
-            Served { path: "index.html", hashed: false, html: true },
-            Served { path: "about.html", hashed: false, html: true },
-            Served { path: "robots.txt", hashed: false, html: false },
-            Served { path: "assets/app.1.js", hashed: true, html: false },
-            Served { path: "assets/img/a.2.png", hashed: true, html: false },
-            Served { path: "logo.3.svg", hashed: true, html: false },
-            Served { path: "blog/index.html", hashed: false, html: true },
-            Served { path: "blog/hero.4.jpg", hashed: true, html: false },
+            Served {
+                path: "index.html",
+                hashed: false,
+                html: true,
+            },
+            Served {
+                path: "about.html",
+                hashed: false,
+                html: true,
+            },
+            Served {
+                path: "robots.txt",
+                hashed: false,
+                html: false,
+            },
+            Served {
+                path: "assets/app.1.js",
+                hashed: true,
+                html: false,
+            },
+            Served {
+                path: "assets/img/a.2.png",
+                hashed: true,
+                html: false,
+            },
+            Served {
+                path: "logo.3.svg",
+                hashed: true,
+                html: false,
+            },
+            Served {
+                path: "blog/index.html",
+                hashed: false,
+                html: true,
+            },
+            Served {
+                path: "blog/hero.4.jpg",
+                hashed: true,
+                html: false,
+            },
         ]
     }
 

@@ -147,7 +147,11 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 /// Writes every file (and its precompressed siblings) under `dir`.
-pub fn write_files(dir: &Path, files: &[OutputFile], precompress: &[Encoding]) -> Result<(), Error> {
+pub fn write_files(
+    dir: &Path,
+    files: &[OutputFile],
+    precompress: &[Encoding],
+) -> Result<(), Error> {
     let mut folders: Vec<PathBuf> = files
         .iter()
         .filter_map(|f| Path::new(&f.path).parent().map(|p| dir.join(p)))

@@ -1,0 +1,1 @@
+import{t as i}from"./shared-Cx9aB2dE.js";const l=[{src:"/img/chelsea.jpg",alt:"Chelsea the cat"},{src:new URL("../img/rocket.jpg",import.meta.url).href,alt:"Launch"}];function renderGallery(e){e.innerHTML='<div class="gallery-grid">'+l.map(r=>`<img src="${r.src}" alt="${r.alt}" loading="lazy">`).join("")+"</div>"}export{renderGallery};

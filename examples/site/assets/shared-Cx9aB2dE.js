@@ -1,0 +1,2 @@
+const e="modulepreload",t=function(n){return"/"+n},r={};const __vitePreload=function(o,c){const s=(c||[]).map(l=>{if(l=t(l),l in r)return;r[l]=!0;const a=document.createElement("link");return a.rel=e,a.href=l,document.head.appendChild(a),l});return Promise.all(s).then(()=>o())};function toggleMenu(n){const o=n.querySelector(".menu"),c=n.querySelector(".menu-toggle");c.addEventListener("click",()=>{const s=o.classList.toggle("is-open");c.setAttribute("aria-expanded",String(s))})}export{__vitePreload as _,toggleMenu as t};
+//# sourceMappingURL=shared-Cx9aB2dE.js.map

@@ -1,0 +1,140 @@
+//! JSON files that name other files: the web app manifest (`icons[].src`,
+//! `screenshots[].src`, `shortcuts[].icons[].src`) and import maps (`imports`, `scopes`).
+//!
+//! One walk serves scanning and rewriting, like the other formats. A rewritten document is
+//! printed again by serde_json (keys in the author's order; indented when the original spanned
+//! several lines, on one line otherwise).
+
+use serde_json::Value;
+
+use crate::refs::{RefKind, Reference};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    WebManifest,
+    ImportMap,
+}
+
+pub fn scan(src: &str, schema: Schema) -> Result<Vec<Reference>, String> {
+    let mut refs = Vec::new();
+    process(src, schema, &mut |r| {
+        refs.push(r.clone());
+        None
+    })?;
+    Ok(refs)
+}
+
+/// `Ok(None)` when nothing changed.
+pub fn rewrite(
+    src: &str,
+    schema: Schema,
+    mut new_url: impl FnMut(&Reference) -> Option<String>,
+) -> Result<Option<String>, String> {
+    process(src, schema, &mut new_url)
+}
+
+fn process(
+    src: &str,
+    schema: Schema,
+    new_url: &mut dyn FnMut(&Reference) -> Option<String>,
+) -> Result<Option<String>, String> {
+    let mut doc: Value = serde_json::from_str(src).map_err(|e| e.to_string())?;
+    let mut changed = false;
+    let mut visit = |value: &mut Value, kind: RefKind| {
+        if let Value::String(url) = value {
+            let reference = Reference {
+                url: url.clone(),
+                kind,
+                line: 1,
+                span: None,
+            };
+            if let Some(new) = new_url(&reference) {
+                *url = new;
+                changed = true;
+            }
+        }
+    };
+    match schema {
+        Schema::WebManifest => {
+            for key in ["icons", "screenshots"] {
+                for item in array(&mut doc, key) {
+                    if let Some(src) = item.get_mut("src") {
+                        visit(src, RefKind::Asset);
+                    }
+                }
+            }
+            for shortcut in array(&mut doc, "shortcuts") {
+                for icon in array(shortcut, "icons") {
+                    if let Some(src) = icon.get_mut("src") {
+                        visit(src, RefKind::Asset);
+                    }
+                }
+            }
+        }
+        Schema::ImportMap => {
+            if let Some(Value::Object(imports)) = doc.get_mut("imports") {
+                for value in imports.values_mut() {
+                    visit(value, RefKind::Import);
+                }
+            }
+            if let Some(Value::Object(scopes)) = doc.get_mut("scopes") {
+                for scope in scopes.values_mut() {
+                    if let Value::Object(map) = scope {
+                        for value in map.values_mut() {
+                            visit(value, RefKind::Import);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    // Keep a one-line document (an inline import map) on one line.
+    let mut text = if src.trim().contains('\n') {
+        serde_json::to_string_pretty(&doc)
+    } else {
+        serde_json::to_string(&doc)
+    }
+    .map_err(|e| e.to_string())?;
+    if src.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(Some(text))
+}
+
+fn array<'a>(doc: &'a mut Value, key: &str) -> impl Iterator<Item = &'a mut Value> {
+    doc.get_mut(key)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_manifest_icons() {
+        let src = r#"{"name": "X", "icons": [{"src": "/icon-192.png", "sizes": "192x192"}],
+            "shortcuts": [{"name": "a", "url": "/a", "icons": [{"src": "a.png"}]}]}"#;
+        let refs = scan(src, Schema::WebManifest).unwrap();
+        let urls: Vec<_> = refs.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(urls, vec!["/icon-192.png", "a.png"]);
+        let out = rewrite(src, Schema::WebManifest, |r| {
+            Some(r.url.replace(".png", ".1.png"))
+        })
+        .unwrap()
+        .unwrap();
+        assert!(out.find("\"name\"").unwrap() < out.find("\"icons\"").unwrap());
+        assert!(out.contains("/icon-192.1.png"));
+    }
+
+    #[test]
+    fn import_map() {
+        let src = r#"{"imports": {"app": "/assets/app.js"}, "scopes": {"/x/": {"y": "./y.js"}}}"#;
+        let refs = scan(src, Schema::ImportMap).unwrap();
+        assert_eq!(refs.len(), 2);
+    }
+}
