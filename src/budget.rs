@@ -26,7 +26,9 @@ pub struct Compressed {
     pub brotli: Option<Vec<u8>>,
 }
 
-pub fn measure(bytes: &[u8], compressible: bool) -> (Sizes, Compressed) {
+/// Measures `bytes`; the compressed bodies are returned only when `keep` (for precompressed
+/// siblings), so a large site's compressed copies are not all held in memory for nothing.
+pub fn measure(bytes: &[u8], compressible: bool, keep: bool) -> (Sizes, Compressed) {
     let integrity = format!(
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes))
@@ -43,8 +45,10 @@ pub fn measure(bytes: &[u8], compressible: bool) -> (Sizes, Compressed) {
         let br = brotli(bytes);
         sizes.gzip = Some(gz.len() as u64);
         sizes.brotli = Some(br.len() as u64);
-        compressed.gzip = Some(gz);
-        compressed.brotli = Some(br);
+        if keep {
+            compressed.gzip = Some(gz);
+            compressed.brotli = Some(br);
+        }
     }
     (sizes, compressed)
 }
@@ -78,7 +82,7 @@ mod tests {
     #[test]
     fn compressed_sizes_round_trip() {
         let text = "body { color: red }\n".repeat(200);
-        let (sizes, compressed) = measure(text.as_bytes(), true);
+        let (sizes, compressed) = measure(text.as_bytes(), true, true);
         assert_eq!(sizes.size, text.len() as u64);
         assert!(sizes.gzip.unwrap() < sizes.size / 10);
         assert!(sizes.brotli.unwrap() <= sizes.gzip.unwrap());
@@ -90,7 +94,7 @@ mod tests {
         .unwrap();
         assert_eq!(decoded, text);
         assert!(sizes.integrity.starts_with("sha384-"));
-        let (plain, _) = measure(b"\xff\xd8jpeg", false);
+        let (plain, _) = measure(b"\xff\xd8jpeg", false, true);
         assert_eq!((plain.gzip, plain.brotli), (None, None));
     }
 }

@@ -103,7 +103,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     cancel::check()?;
 
     progress.stage("sizes", plan.files.len() as u64);
-    let mut files = assemble(&plan, hashed, progress)?;
+    let keep_compressed = !settings.precompress.is_empty();
+    let mut files = assemble(&plan, hashed, keep_compressed, progress)?;
     progress.finish();
     lap("sizes", &mut timings);
 
@@ -238,6 +239,7 @@ fn already_distilled(
 fn assemble(
     plan: &Plan,
     hashed: hash::Hashed,
+    keep_compressed: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<OutputFile>, Error> {
     let hash::Hashed { paths, contents } = hashed;
@@ -257,11 +259,10 @@ fn assemble(
             };
             let compressible = source.kind.compressible(&source.path);
             let (sizes, compressed) = match &data {
-                Data::Text(text) => budget::measure(text.as_bytes(), compressible),
-                Data::Bytes(bytes) => budget::measure(bytes, compressible),
+                Data::Text(text) => budget::measure(text.as_bytes(), compressible, keep_compressed),
                 Data::Copy(from) => {
                     let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
-                    budget::measure(&bytes, compressible)
+                    budget::measure(&bytes, compressible, keep_compressed)
                 }
             };
             let links = file
@@ -297,7 +298,6 @@ fn add_headers(
             Some(std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?)
         }
         Some(Data::Text(t)) => Some(t.clone()),
-        Some(Data::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
         None => None,
     };
     let not_served = |p: &str| matches!(p, "_headers" | "_redirects" | "_routes.json");
@@ -342,7 +342,8 @@ fn add_headers(
         ));
     }
     let text = generated.text;
-    let (sizes, compressed) = budget::measure(text.as_bytes(), true);
+    let (sizes, compressed) =
+        budget::measure(text.as_bytes(), true, !settings.precompress.is_empty());
     let digest = *blake3::hash(text.as_bytes()).as_bytes();
     match existing_index {
         Some(i) => {

@@ -42,7 +42,7 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
             if !links.iter().any(|l| renamed_url(plan, l, names).is_some()) {
                 return None;
             }
-            let out = crate::html::rewrite(text, false, &mut new_url).ok()?;
+            let out = crate::html::rewrite(text, &mut new_url).ok()?;
             (out != text).then_some(out)
         }
     }

@@ -23,17 +23,16 @@ pub fn scan(src: &str) -> Result<Vec<Reference>, String> {
         refs.push(r.clone());
         None
     };
-    process(src, false, &mut record)?;
+    process(src, &mut record)?;
     Ok(refs)
 }
 
 /// Writes the page with each reference replaced where `new_url` returns a value.
 pub fn rewrite(
     src: &str,
-    minify_css: bool,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
 ) -> Result<String, String> {
-    process(src, minify_css, &mut new_url)
+    process(src, &mut new_url)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,7 +44,6 @@ enum ScriptType {
 
 struct State<'s, 'c> {
     src: &'s str,
-    minify_css: bool,
     new_url: &'c mut Callback<'c>,
     script: ScriptType,
     text: String,
@@ -63,14 +61,9 @@ impl State<'_, '_> {
     }
 }
 
-fn process<'c>(
-    src: &str,
-    minify_css: bool,
-    new_url: &'c mut Callback<'c>,
-) -> Result<String, String> {
+fn process<'c>(src: &str, new_url: &'c mut Callback<'c>) -> Result<String, String> {
     let state = RefCell::new(State {
         src,
-        minify_css,
         new_url,
         script: ScriptType::Js,
         text: String::new(),
@@ -128,7 +121,6 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     let body = std::mem::take(&mut state.text);
     let start = state.text_start.take().unwrap_or(0);
     let first_line = line_of(state.src, start) - 1;
-    let minify = state.minify_css;
     let new_body = {
         let mut shifted = |r: &Reference| {
             let mut r = r.clone();
@@ -136,7 +128,7 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
             (state.new_url)(&r)
         };
         match inline {
-            Inline::Css => crate::css::rewrite(&body, minify, &mut shifted),
+            Inline::Css => crate::css::rewrite(&body, false, &mut shifted),
             Inline::ImportMap => {
                 crate::json::rewrite(&body, crate::json::Schema::ImportMap, &mut shifted)
                     .ok()
@@ -355,7 +347,7 @@ mod tests {
     #[test]
     fn rewrite_keeps_everything_else() {
         let page = r#"<img class="x" src="a.jpg" srcset="a.jpg 1x, b.jpg 2x" alt="A &amp; B"><script>import('./c.js')</script>"#;
-        let out = rewrite(page, false, |r| {
+        let out = rewrite(page, |r| {
             Some(r.url.replace(".jpg", ".h.jpg").replace(".js", ".h.js"))
         })
         .unwrap();

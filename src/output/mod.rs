@@ -23,7 +23,6 @@ use crate::refs::RefKind;
 #[derive(Debug)]
 pub enum Data {
     Text(String),
-    Bytes(Vec<u8>),
     /// Unchanged: copied from the input.
     Copy(PathBuf),
 }
@@ -166,7 +165,6 @@ pub fn write_files(
         let dest = dir.join(&file.path);
         match &file.data {
             Data::Text(text) => write(&dest, text.as_bytes())?,
-            Data::Bytes(bytes) => write(&dest, bytes)?,
             Data::Copy(from) => {
                 std::fs::copy(from, &dest).map_err(|e| Error::io(from, e))?;
             }
