@@ -1,0 +1,70 @@
+// Serves a built site on localhost, loads each page in headless Chromium (Debian's, driven by
+// playwright-core) and reports, as JSON on stdout, everything a user would notice: failed or
+// 4xx/5xx requests, console and page errors, broken images, whether the web fonts loaded, and
+// what happens when the menu and the gallery (a dynamically imported chunk) are clicked.
+//
+//   node check-site.mjs DIR /index.html /about.html /blog/
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const [dir, ...pages] = process.argv.slice(2);
+const types = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
+  ".css": "text/css", ".json": "application/json", ".webmanifest": "application/manifest+json",
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
+  ".ico": "image/x-icon", ".woff2": "font/woff2", ".map": "application/json", ".txt": "text/plain",
+};
+const requests = [];
+const server = http.createServer((req, res) => {
+  let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  if (file.endsWith("/")) file += "index.html";
+  const full = path.join(dir, path.normalize(file));
+  const ok = full.startsWith(path.resolve(dir)) && fs.existsSync(full) && fs.statSync(full).isFile();
+  requests.push({ path: req.url, status: ok ? 200 : 404 });
+  if (!ok) { res.writeHead(404); res.end("not found"); return; }
+  res.writeHead(200, { "content-type": types[path.extname(full)] ?? "application/octet-stream" });
+  fs.createReadStream(full).pipe(res);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const report = { pages: [], requests };
+for (const url of pages) {
+  const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  const errors = [];
+  const bad = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("requestfailed", (r) => bad.push(`${r.url()} ${r.failure()?.errorText}`));
+  page.on("response", (r) => r.status() >= 400 && bad.push(`${r.url()} ${r.status()}`));
+  await page.goto(origin + url, { waitUntil: "networkidle" });
+  const result = { url, errors, bad };
+  result.fontLoaded = await page.evaluate(async () => {
+    await document.fonts.ready;
+    return document.fonts.check("700 16px Inter") && document.fonts.check("400 16px Inter");
+  });
+  if (await page.$(".menu-toggle")) {
+    await page.click(".menu-toggle");
+    result.menuOpen = await page.$eval(".menu", (m) => m.classList.contains("is-open"));
+  }
+  if (await page.$(".open-gallery")) {
+    await page.click(".open-gallery");
+    await page.waitForSelector(".gallery-grid img", { timeout: 10000 });
+    await page.waitForLoadState("networkidle");
+  }
+  result.images = await page.$$eval("img", (imgs) => imgs.map((i) => ({
+    src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0,
+  })));
+  report.pages.push(result);
+  await page.close();
+}
+await browser.close();
+server.close();
+console.log(JSON.stringify(report, null, 2));
