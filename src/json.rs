@@ -1,5 +1,7 @@
 //! JSON files that name other files: the web app manifest (`icons[].src`,
-//! `screenshots[].src`, `shortcuts[].icons[].src`) and import maps (`imports`, `scopes`).
+//! `screenshots[].src`, `shortcuts[].icons[].src`), import maps (`imports`, `scopes`) and Vite's
+//! build manifest (`file`, `css[]`, `assets[]`, paths from the output root), which backend
+//! integrations (Laravel, Rails, Django) read to write script tags, so it must name the new files.
 //!
 //! One walk serves scanning and rewriting, like the other formats. A rewritten document is
 //! printed again by serde_json (keys in the author's order; indented when the original spanned
@@ -13,6 +15,23 @@ use crate::refs::{RefKind, Reference};
 pub enum Schema {
     WebManifest,
     ImportMap,
+    ViteManifest,
+}
+
+/// Which schema a `manifest.json` / `*.webmanifest` follows, judged by its content: Vite's maps
+/// chunk names to objects with a `file`; anything else is taken as a web app manifest.
+pub fn detect(src: &str) -> Option<Schema> {
+    let doc: Value = serde_json::from_str(src).ok()?;
+    let map = doc.as_object()?;
+    let vite = !map.is_empty()
+        && map
+            .values()
+            .all(|v| v.get("file").is_some_and(Value::is_string));
+    Some(if vite {
+        Schema::ViteManifest
+    } else {
+        Schema::WebManifest
+    })
 }
 
 pub fn scan(src: &str, schema: Schema) -> Result<Vec<Reference>, String> {
@@ -67,6 +86,20 @@ fn process(
                 for icon in array(shortcut, "icons") {
                     if let Some(src) = icon.get_mut("src") {
                         visit(src, RefKind::Asset);
+                    }
+                }
+            }
+        }
+        Schema::ViteManifest => {
+            if let Value::Object(chunks) = &mut doc {
+                for chunk in chunks.values_mut() {
+                    if let Some(file) = chunk.get_mut("file") {
+                        visit(file, RefKind::Literal);
+                    }
+                    for key in ["css", "assets"] {
+                        for item in array(chunk, key) {
+                            visit(item, RefKind::Literal);
+                        }
                     }
                 }
             }
@@ -129,6 +162,22 @@ mod tests {
         .unwrap();
         assert!(out.find("\"name\"").unwrap() < out.find("\"icons\"").unwrap());
         assert!(out.contains("/icon-192.1.png"));
+    }
+
+    #[test]
+    fn vite_manifest() {
+        let src = r#"{"src/main.js": {"file": "assets/index-X1.js", "src": "src/main.js", "isEntry": true, "css": ["assets/index-Y2.css"], "imports": ["_shared"]}}"#;
+        assert_eq!(detect(src), Some(Schema::ViteManifest));
+        assert_eq!(
+            detect(r#"{"name": "x", "icons": []}"#),
+            Some(Schema::WebManifest)
+        );
+        let urls: Vec<_> = scan(src, Schema::ViteManifest)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.url)
+            .collect();
+        assert_eq!(urls, vec!["assets/index-X1.js", "assets/index-Y2.css"]);
     }
 
     #[test]

@@ -216,20 +216,20 @@ fn scan(file: &SourceFile) -> Scanned {
                 (Body::Js, scan.refs)
             }
         }
-        _ if is_web_manifest(&file.path) => {
-            let schema = crate::json::Schema::WebManifest;
-            match crate::json::scan(text, schema) {
+        _ if is_json_manifest(&file.path) => match crate::json::detect(text) {
+            Some(schema) => match crate::json::scan(text, schema) {
                 Ok(refs) => (Body::Json(schema), refs),
-                Err(e) => {
-                    diagnostics.push(Diagnostic::warning(
-                        &file.path,
-                        None,
-                        format!("web app manifest is not valid JSON ({e}); copied unchanged"),
-                    ));
-                    (Body::Opaque, Vec::new())
-                }
+                Err(_) => (Body::Opaque, Vec::new()),
+            },
+            None => {
+                diagnostics.push(Diagnostic::warning(
+                    &file.path,
+                    None,
+                    "manifest is not a JSON object; copied unchanged",
+                ));
+                (Body::Opaque, Vec::new())
             }
-        }
+        },
         _ => (Body::Opaque, Vec::new()),
     };
     Scanned {
@@ -239,9 +239,11 @@ fn scan(file: &SourceFile) -> Scanned {
     }
 }
 
-fn is_web_manifest(path: &str) -> bool {
+/// Web app manifests and Vite's build manifest (`.vite/manifest.json`, or `manifest.json` at
+/// the root before Vite 5).
+fn is_json_manifest(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".webmanifest") || (name == "manifest.json" && !path.starts_with(".vite/"))
+    name.ends_with(".webmanifest") || name == "manifest.json"
 }
 
 fn resolve(

@@ -1,7 +1,8 @@
 // Serves a built site on localhost, loads each page in headless Chromium (Debian's, driven by
 // playwright-core) and reports, as JSON on stdout, everything a user would notice: failed or
-// 4xx/5xx requests, console and page errors, broken images, whether the web fonts loaded, and
-// what happens when the menu and the gallery (a dynamically imported chunk) are clicked.
+// 4xx/5xx requests, console and page errors, broken images, whether the web fonts loaded. Each
+// element marked `data-check-click` is clicked, and the selector in its `data-check-wait` must
+// then appear (a menu that opens, a lazily imported chunk that renders).
 //
 //   node check-site.mjs DIR /index.html /about.html /blog/
 import fs from "node:fs";
@@ -9,7 +10,8 @@ import http from "node:http";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const [dir, ...pages] = process.argv.slice(2);
+const [dirArg, ...pages] = process.argv.slice(2);
+const dir = path.resolve(dirArg);
 const types = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
   ".css": "text/css", ".json": "application/json", ".webmanifest": "application/manifest+json",
@@ -21,7 +23,7 @@ const server = http.createServer((req, res) => {
   let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
   if (file.endsWith("/")) file += "index.html";
   const full = path.join(dir, path.normalize(file));
-  const ok = full.startsWith(path.resolve(dir)) && fs.existsSync(full) && fs.statSync(full).isFile();
+  const ok = full.startsWith(dir) && fs.existsSync(full) && fs.statSync(full).isFile();
   requests.push({ path: req.url, status: ok ? 200 : 404 });
   if (!ok) { res.writeHead(404); res.end("not found"); return; }
   res.writeHead(200, { "content-type": types[path.extname(full)] ?? "application/octet-stream" });
@@ -40,24 +42,28 @@ for (const url of pages) {
   const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
   const errors = [];
   const bad = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  // The browser asks for /favicon.ico by itself; a site without one is not broken.
+  const own = (u) => !u.endsWith("/favicon.ico");
+  page.on("console", (m) => m.type() === "error" && own(m.location().url) && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("requestfailed", (r) => bad.push(`${r.url()} ${r.failure()?.errorText}`));
-  page.on("response", (r) => r.status() >= 400 && bad.push(`${r.url()} ${r.status()}`));
+  page.on("response", (r) => r.status() >= 400 && own(r.url()) && bad.push(`${r.url()} ${r.status()}`));
   await page.goto(origin + url, { waitUntil: "networkidle" });
   const result = { url, errors, bad };
-  result.fontLoaded = await page.evaluate(async () => {
+  result.fonts = await page.evaluate(async () => {
     await document.fonts.ready;
-    return document.fonts.check("700 16px Inter") && document.fonts.check("400 16px Inter");
+    return [...document.fonts].filter((f) => f.status === "loaded").map((f) => `${f.family} ${f.weight}`);
   });
-  if (await page.$(".menu-toggle")) {
-    await page.click(".menu-toggle");
-    result.menuOpen = await page.$eval(".menu", (m) => m.classList.contains("is-open"));
-  }
-  if (await page.$(".open-gallery")) {
-    await page.click(".open-gallery");
-    await page.waitForSelector(".gallery-grid img", { timeout: 10000 });
+  result.clicks = [];
+  for (const el of await page.$$("[data-check-click]")) {
+    const wait = await el.getAttribute("data-check-wait");
+    await el.click();
+    let appeared = true;
+    if (wait) {
+      appeared = await page.waitForSelector(wait, { timeout: 10000 }).then(() => true, () => false);
+    }
     await page.waitForLoadState("networkidle");
+    result.clicks.push({ wait, appeared });
   }
   result.images = await page.$$eval("img", (imgs) => imgs.map((i) => ({
     src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0,
