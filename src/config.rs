@@ -10,6 +10,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::diag::Error;
+use crate::image::{ImageSettings, VariantFormat};
 
 /// Names that must keep their URL: crawlers, browsers and hosts ask for them by name.
 pub const DEFAULT_KEEP_NAMES: &[&str] = &[
@@ -80,10 +81,74 @@ pub struct CssSection {
     pub minify: Option<bool>,
 }
 
-/// Reserved for the image pipeline; it has no keys yet, so any key is reported as unknown.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
-pub struct ImagesSection {}
+pub struct ImagesSection {
+    pub enabled: Option<bool>,
+    pub widths: Option<Vec<u32>>,
+    pub formats: Option<Vec<ModernFormat>>,
+    pub sizes: Option<String>,
+    pub min_bytes: Option<u64>,
+    pub min_width: Option<u32>,
+    pub max_pixels: Option<u64>,
+    pub lcp_selector: Option<String>,
+    #[serde(default)]
+    pub avif: AvifSection,
+    #[serde(default)]
+    pub webp: QualitySection,
+    #[serde(default)]
+    pub jpeg: QualitySection,
+    #[serde(default)]
+    pub png: PngSection,
+    #[serde(default)]
+    pub rules: Vec<ImageRule>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AvifSection {
+    pub quality: Option<f32>,
+    pub speed: Option<u8>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct QualitySection {
+    pub quality: Option<f32>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PngSection {
+    pub level: Option<u8>,
+}
+
+/// `[[images.rules]]`: settings for the images whose path matches a glob; later rules win.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ImageRule {
+    #[serde(rename = "match")]
+    pub pattern: String,
+    pub enabled: Option<bool>,
+    pub widths: Option<Vec<u32>>,
+    pub formats: Option<Vec<ModernFormat>>,
+    #[serde(default)]
+    pub avif: AvifSection,
+    #[serde(default)]
+    pub webp: QualitySection,
+    #[serde(default)]
+    pub jpeg: QualitySection,
+    #[serde(default)]
+    pub png: PngSection,
+}
+
+/// The formats `[images] formats` may list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModernFormat {
+    Avif,
+    Webp,
+}
 
 /// Reserved for budgets; it has no keys yet, so any key is reported as unknown.
 #[derive(Debug, Default, Deserialize)]
@@ -122,6 +187,7 @@ pub struct Overrides {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub root: PathBuf,
+    pub images: ImagesConfig,
     pub out: Option<PathBuf>,
     pub cache_dir: PathBuf,
     pub jobs: Option<usize>,
@@ -146,6 +212,141 @@ pub struct HashSettings {
     pub base: String,
     /// Optional origin (`https://example.com`) whose absolute URLs count as this site's.
     pub origin: Option<String>,
+}
+
+/// The resolved `[images]` section.
+#[derive(Debug, Clone)]
+pub struct ImagesConfig {
+    pub enabled: bool,
+    /// `sizes` for `<img>` without one of their own.
+    pub sizes: String,
+    pub min_bytes: u64,
+    pub lcp_selector: Option<String>,
+    base: ImageSettings,
+    rules: Vec<(globset::GlobMatcher, ImageRule)>,
+}
+
+impl ImagesConfig {
+    /// The settings for the image at `path`, `None` when images are off for it.
+    pub fn for_path(&self, path: &str) -> Option<ImageSettings> {
+        let mut settings = self.base.clone();
+        let mut enabled = self.enabled;
+        for (glob, rule) in &self.rules {
+            if !glob.is_match(path) {
+                continue;
+            }
+            enabled = rule.enabled.unwrap_or(enabled);
+            apply_rule(&mut settings, rule);
+        }
+        enabled.then_some(settings)
+    }
+}
+
+fn apply_rule(s: &mut ImageSettings, rule: &ImageRule) {
+    if let Some(widths) = &rule.widths {
+        s.widths = widths.clone();
+    }
+    if let Some(formats) = &rule.formats {
+        s.formats = variant_formats(formats);
+    }
+    s.avif_quality = rule.avif.quality.unwrap_or(s.avif_quality);
+    s.avif_speed = rule.avif.speed.unwrap_or(s.avif_speed);
+    s.webp_quality = rule.webp.quality.unwrap_or(s.webp_quality);
+    s.jpeg_quality = rule.jpeg.quality.unwrap_or(s.jpeg_quality);
+    s.png_level = rule.png.level.unwrap_or(s.png_level);
+}
+
+fn variant_formats(formats: &[ModernFormat]) -> Vec<VariantFormat> {
+    let mut out: Vec<VariantFormat> = formats
+        .iter()
+        .map(|f| match f {
+            ModernFormat::Avif => VariantFormat::Avif,
+            ModernFormat::Webp => VariantFormat::Webp,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// sharp's default pixel limit (0x3FFF squared): larger images are refused as likely bombs.
+pub const DEFAULT_MAX_PIXELS: u64 = 268_402_689;
+
+fn resolve_images(section: ImagesSection, path: &Option<PathBuf>) -> Result<ImagesConfig, Error> {
+    let base = ImageSettings {
+        widths: section
+            .widths
+            .clone()
+            .unwrap_or_else(|| vec![320, 640, 960, 1280, 1920]),
+        formats: variant_formats(
+            section
+                .formats
+                .as_deref()
+                .unwrap_or(&[ModernFormat::Avif, ModernFormat::Webp]),
+        ),
+        avif_quality: section.avif.quality.unwrap_or(60.0),
+        avif_speed: section.avif.speed.unwrap_or(6),
+        webp_quality: section.webp.quality.unwrap_or(78.0),
+        jpeg_quality: section.jpeg.quality.unwrap_or(85.0),
+        png_level: section.png.level.unwrap_or(2),
+        max_pixels: section.max_pixels.unwrap_or(DEFAULT_MAX_PIXELS),
+        min_width: section.min_width.unwrap_or(64),
+        variants: true,
+    };
+    check_image_settings(&base, "[images]", path)?;
+    let mut rules = Vec::new();
+    for rule in section.rules {
+        let glob = Glob::new(&rule.pattern)
+            .map_err(|e| {
+                config_error(
+                    path,
+                    format!("[[images.rules]] match {:?}: {e}", rule.pattern),
+                )
+            })?
+            .compile_matcher();
+        let mut probe = base.clone();
+        apply_rule(&mut probe, &rule);
+        check_image_settings(
+            &probe,
+            &format!("[[images.rules]] {:?}", rule.pattern),
+            path,
+        )?;
+        rules.push((glob, rule));
+    }
+    Ok(ImagesConfig {
+        enabled: section.enabled.unwrap_or(true),
+        sizes: section.sizes.unwrap_or_else(|| "100vw".into()),
+        min_bytes: section.min_bytes.unwrap_or(2048),
+        lcp_selector: section.lcp_selector.filter(|s| !s.trim().is_empty()),
+        base,
+        rules,
+    })
+}
+
+fn check_image_settings(s: &ImageSettings, at: &str, path: &Option<PathBuf>) -> Result<(), Error> {
+    let bad = |m: String| Err(config_error(path, format!("{at}: {m}")));
+    if s.widths.is_empty() || s.widths.iter().any(|&w| w == 0 || w > 16384) {
+        return bad(format!(
+            "widths must be 1..=16384 pixels, got {:?}",
+            s.widths
+        ));
+    }
+    for (name, q) in [
+        ("avif", s.avif_quality),
+        ("webp", s.webp_quality),
+        ("jpeg", s.jpeg_quality),
+    ] {
+        if !(1.0..=100.0).contains(&q) {
+            return bad(format!("{name} quality must be 1..=100, got {q}"));
+        }
+    }
+    if !(1..=10).contains(&s.avif_speed) {
+        return bad(format!("avif speed must be 1..=10, got {}", s.avif_speed));
+    }
+    if s.png_level > 6 {
+        return bad(format!("png level must be 0..=6, got {}", s.png_level));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -263,9 +464,12 @@ fn resolve(
         origin,
     };
     let css_minify = file.css.minify.unwrap_or(true);
-    let digest = settings_digest(&hash, &precompress, &headers, css_minify);
+    let images_section = file.images.clone();
+    let images = resolve_images(file.images, &path)?;
+    let digest = settings_digest(&hash, &precompress, &headers, css_minify, &images_section);
     Ok(Settings {
         root: root.to_path_buf(),
+        images,
         out: o.out.clone(),
         cache_dir: o.cache_dir.clone().unwrap_or_else(default_cache_dir),
         jobs: o.jobs,
@@ -304,9 +508,10 @@ fn settings_digest(
     precompress: &[Encoding],
     headers: &HeaderSettings,
     css_minify: bool,
+    images: &ImagesSection,
 ) -> String {
     let text = format!(
-        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {}\n",
+        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {}\nimages {:?}\n",
         env!("CARGO_PKG_VERSION"),
         hash.enabled,
         hash.length,
@@ -319,6 +524,7 @@ fn settings_digest(
         headers.revalidate,
         headers.max_rules,
         css_minify,
+        images,
     );
     blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
 }

@@ -13,6 +13,7 @@ pub mod diag;
 pub mod discover;
 pub mod hash;
 pub mod html;
+pub mod image;
 pub mod js;
 pub mod json;
 pub mod output;
@@ -51,6 +52,7 @@ pub struct Outcome {
     pub output: PathBuf,
     pub files: usize,
     pub hashed: usize,
+    pub images: image::stage::Summary,
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub diagnostics: Vec<Diagnostic>,
@@ -83,6 +85,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
             output: shown,
             files: done,
             hashed: 0,
+            images: image::stage::Summary::default(),
             bytes_in,
             bytes_out: bytes_in,
             diagnostics: discovered.diagnostics,
@@ -91,9 +94,22 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     }
 
     progress.stage("plan", discovered.files.len() as u64);
-    let plan = plan::plan(discovered.files, settings);
+    let mut plan = plan::plan(discovered.files, settings);
     progress.finish();
     lap("plan", &mut timings);
+    cancel::check()?;
+
+    let images = if settings.images.enabled {
+        let already = std::fs::read_to_string(root.join(manifest::PATH))
+            .ok()
+            .and_then(|text| manifest::read(&text))
+            .map(|m| manifest::processed_images(&m))
+            .unwrap_or_default();
+        image::stage::run(&mut plan, settings, &already, progress)?
+    } else {
+        image::stage::Summary::default()
+    };
+    lap("images", &mut timings);
     cancel::check()?;
 
     progress.stage("hash & rewrite", plan.files.len() as u64);
@@ -148,6 +164,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         output: shown,
         files: files.len(),
         hashed: files.iter().filter(|f| f.hashed).count(),
+        images,
         bytes_in,
         bytes_out: files.iter().map(|f| f.sizes.size).sum(),
         diagnostics,
@@ -270,8 +287,25 @@ fn assemble(
                 .iter()
                 .filter_map(|l| Some((l.reference.kind, plan.files[l.target?].source.path.clone())))
                 .collect();
+            let image = file.image.as_ref().map(|facts| output::ImageOutput {
+                width: facts.width,
+                height: facts.height,
+                optimized: facts.optimized,
+                variants: facts
+                    .variants
+                    .iter()
+                    .map(|v| output::VariantOutput {
+                        file: paths[v.file].clone(),
+                        format: v.format,
+                        width: v.width,
+                        height: v.height,
+                        size: plan.files[v.file].source.size,
+                    })
+                    .collect(),
+            });
             progress.advance(1);
             Ok(OutputFile {
+                image,
                 original: source.path.clone(),
                 path: paths[i].clone(),
                 kind: source.kind,
@@ -363,6 +397,7 @@ fn add_headers(
             sizes,
             compressed,
             links: Vec::new(),
+            image: None,
         }),
     }
     Ok(())

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::config::Settings;
 use crate::diag::Diagnostic;
 use crate::discover::{Content, Kind, SourceFile};
+use crate::image::VariantFormat;
 use crate::refs::{RefKind, Reference};
 use crate::urls::{self, Target};
 
@@ -55,6 +56,36 @@ pub struct PlannedFile {
     pub body: Body,
     /// Every reference found, in document order (the rewrite pass relies on the order).
     pub links: Vec<Link>,
+    /// HTML: the likely LCP image.
+    pub lcp: Option<crate::html::Lcp>,
+    /// A processed raster image: its size and responsive variants (set by the image stage).
+    pub image: Option<ImageFacts>,
+    /// Made by distill (an image variant), not found in the input.
+    pub generated: bool,
+}
+
+/// What the image stage made of a source image.
+#[derive(Debug, Clone)]
+pub struct ImageFacts {
+    /// Upright intrinsic size.
+    pub width: u32,
+    pub height: u32,
+    pub fallback: VariantFormat,
+    /// The original was replaced by a smaller, optimized version.
+    pub optimized: bool,
+    /// Variant files (indices into `Plan::files`), by format then width.
+    pub variants: Vec<VariantFile>,
+    /// The `srcset` the original itself joins at its own width (JPEG and PNG sources: the
+    /// fallback's; WebP sources: WebP's), if any.
+    pub original_in: Option<VariantFormat>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct VariantFile {
+    pub format: VariantFormat,
+    pub width: u32,
+    pub height: u32,
+    pub file: usize,
 }
 
 impl PlannedFile {
@@ -89,21 +120,30 @@ impl PlannedFile {
 }
 
 pub struct Plan {
-    /// Sorted by site path.
+    /// The input's files sorted by site path, then generated files (image variants).
     pub files: Vec<PlannedFile>,
     pub diagnostics: Vec<Diagnostic>,
     pub css_minify: bool,
+    pub images_enabled: bool,
+    /// Default `sizes` of rewritten `<img>`.
+    pub sizes: String,
 }
 
 struct Scanned {
     body: Body,
     refs: Vec<Reference>,
+    lcp: Option<crate::html::Lcp>,
     diagnostics: Vec<Diagnostic>,
 }
 
 pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let scanned: Vec<Scanned> = files.par_iter().map(scan).collect();
+    let html_options = crate::html::Options {
+        images: settings.images.enabled,
+        sizes: &settings.images.sizes,
+        lcp_selector: settings.images.lcp_selector.as_deref(),
+    };
+    let scanned: Vec<Scanned> = files.par_iter().map(|f| scan(f, &html_options)).collect();
     let index: BTreeMap<&str, usize> = files
         .iter()
         .enumerate()
@@ -117,8 +157,10 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
     let mut diagnostics = Vec::new();
     let mut all_links = Vec::with_capacity(files.len());
     let mut bodies = Vec::with_capacity(files.len());
+    let mut lcps = Vec::with_capacity(files.len());
     for (file, scanned) in files.iter().zip(scanned) {
         diagnostics.extend(scanned.diagnostics);
+        lcps.push(scanned.lcp);
         let links = scanned
             .refs
             .into_iter()
@@ -149,11 +191,15 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         .zip(namings)
         .zip(bodies)
         .zip(all_links)
-        .map(|(((source, naming), body), links)| PlannedFile {
+        .zip(lcps)
+        .map(|((((source, naming), body), links), lcp)| PlannedFile {
             source,
             naming,
             body,
             links,
+            lcp,
+            image: None,
+            generated: false,
         })
         .collect();
     diagnostics.sort();
@@ -162,10 +208,12 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         files,
         diagnostics,
         css_minify: settings.css_minify,
+        images_enabled: settings.images.enabled,
+        sizes: settings.images.sizes.clone(),
     }
 }
 
-fn scan(file: &SourceFile) -> Scanned {
+fn scan(file: &SourceFile, html_options: &crate::html::Options) -> Scanned {
     let mut diagnostics = Vec::new();
     let Content::Text(text) = &file.content else {
         if matches!(file.kind, Kind::Html | Kind::Css | Kind::Js) {
@@ -178,12 +226,17 @@ fn scan(file: &SourceFile) -> Scanned {
         return Scanned {
             body: Body::Opaque,
             refs: Vec::new(),
+            lcp: None,
             diagnostics,
         };
     };
+    let mut lcp = None;
     let (body, refs) = match file.kind {
-        Kind::Html => match crate::html::scan(text) {
-            Ok(refs) => (Body::Html, refs),
+        Kind::Html => match crate::html::scan(text, html_options) {
+            Ok(scan) => {
+                lcp = scan.lcp;
+                (Body::Html, scan.refs)
+            }
             Err(e) => {
                 diagnostics.push(Diagnostic::warning(&file.path, None, e));
                 (Body::Opaque, Vec::new())
@@ -235,6 +288,7 @@ fn scan(file: &SourceFile) -> Scanned {
     Scanned {
         body,
         refs,
+        lcp,
         diagnostics,
     }
 }

@@ -21,6 +21,8 @@ pub enum RefKind {
     Import,
     /// JS `import('…')`.
     DynamicImport,
+    /// `<img src>`: gets responsive variants and becomes a `<picture>`.
+    Image,
     /// Images, fonts, media, icons, `url()` and `new URL(…, import.meta.url)`.
     Asset,
     /// `//# sourceMappingURL=`.

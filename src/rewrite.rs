@@ -4,6 +4,8 @@
 //! nothing in it changes. The scanners' walk is replayed in the same order, so the k-th URL
 //! the walk meets is the k-th link of the plan.
 
+use crate::html::Picture;
+use crate::image::VariantFormat;
 use crate::plan::{Body, Link, Plan};
 use crate::refs::Reference;
 use crate::urls;
@@ -39,13 +41,109 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
             .ok()
             .flatten(),
         Body::Html => {
-            if !links.iter().any(|l| renamed_url(plan, l, names).is_some()) {
-                return None;
-            }
-            let out = crate::html::rewrite(text, &mut new_url).ok()?;
+            let options = crate::html::Options {
+                images: plan.images_enabled,
+                sizes: &plan.sizes,
+                lcp_selector: None,
+            };
+            let preload = file.lcp.as_ref().and_then(|lcp| {
+                let picture = picture(plan, links.get(lcp.reference)?, names)?;
+                Some((
+                    picture,
+                    lcp.sizes.clone().unwrap_or_else(|| plan.sizes.clone()),
+                ))
+            });
+            let mut cursor = Cursor {
+                plan,
+                links,
+                names,
+                next: 0,
+                last: None,
+            };
+            let preload = preload.as_ref().map(|(p, sizes)| (p, sizes.as_str()));
+            let out = crate::html::rewrite(text, &options, &mut cursor, preload).ok()?;
             (out != text).then_some(out)
         }
     }
+}
+
+/// Walks a page's links in step with the HTML rewrite.
+struct Cursor<'a> {
+    plan: &'a Plan,
+    links: &'a [Link],
+    names: &'a [Option<String>],
+    next: usize,
+    last: Option<&'a Link>,
+}
+
+impl crate::html::Resolve for Cursor<'_> {
+    fn url(&mut self, r: &Reference) -> Option<String> {
+        let link = self.links.get(self.next);
+        self.next += 1;
+        self.last = link.filter(|l| l.reference.url == r.url);
+        renamed_url(self.plan, self.last?, self.names)
+    }
+
+    fn picture(&mut self) -> Option<Picture> {
+        picture(self.plan, self.last?, self.names)
+    }
+}
+
+/// The `<picture>` for an `<img>` whose `src` is `link`, when its target has variants.
+fn picture(plan: &Plan, link: &Link, names: &[Option<String>]) -> Option<Picture> {
+    let target = link.target?;
+    let facts = plan.files[target].image.as_ref()?;
+    if facts.variants.is_empty() {
+        return None;
+    }
+    let url_of = |file: usize| -> String {
+        let name = names[file]
+            .clone()
+            .unwrap_or_else(|| plan.files[file].name().to_string());
+        urls::replace_name(
+            &link.reference.url,
+            &link.name,
+            &spell(
+                &link.reference.url[link.name.clone()],
+                plan.files[target].name(),
+                &name,
+            ),
+        )
+    };
+    let srcset = |format: VariantFormat| -> Vec<(u32, String)> {
+        let mut set: Vec<(u32, String)> = facts
+            .variants
+            .iter()
+            .filter(|v| v.format == format)
+            .map(|v| (v.width, url_of(v.file)))
+            .collect();
+        if facts.original_in == Some(format) {
+            set.push((facts.width, url_of(target)));
+        }
+        set.sort_by_key(|(w, _)| *w);
+        set
+    };
+    let join = |set: &[(u32, String)]| {
+        set.iter()
+            .map(|(w, url)| format!("{url} {w}w"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sources = [VariantFormat::Avif, VariantFormat::Webp]
+        .into_iter()
+        .filter(|&f| f != facts.fallback)
+        .map(|f| (f.mime(), join(&srcset(f))))
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    let fallback = srcset(facts.fallback);
+    let src = fallback.last()?.1.clone();
+    Some(Picture {
+        sources,
+        srcset: join(&fallback),
+        src,
+        width: facts.width,
+        height: facts.height,
+    })
 }
 
 /// The link's URL with the target's new file name, when the target was renamed.
@@ -57,14 +155,18 @@ fn renamed_url(plan: &Plan, link: &Link, names: &[Option<String>]) -> Option<Str
         return None;
     }
     let url = &link.reference.url;
-    let written = &url[link.name.clone()];
-    let replacement = if written == old_name {
+    let replacement = spell(&url[link.name.clone()], old_name, new_name);
+    Some(urls::replace_name(url, &link.name, &replacement))
+}
+
+/// `new_name` spelled as the URL spelled `old_name`: as is, or percent-encoded when the URL
+/// used escapes (`my%20photo.jpg`).
+fn spell(written: &str, old_name: &str, new_name: &str) -> String {
+    if written == old_name {
         new_name.to_string()
     } else {
-        // The URL spelled the name with escapes (`my%20photo.jpg`): spell the new one likewise.
         percent_encode(new_name)
-    };
-    Some(urls::replace_name(url, &link.name, &replacement))
+    }
 }
 
 fn percent_encode(name: &str) -> String {

@@ -6,33 +6,110 @@
 //! `<link rel=…>`, og/twitter image `<meta content>`, SVG `href`, inline `style` attributes and
 //! `<style>` (through the CSS module) and inline scripts (through the JS module).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
+use std::rc::Rc;
 
 use lol_html::html_content::{ContentType, Element, TextChunk};
 use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 
 use crate::refs::{RefKind, Reference, line_of};
 
-type Callback<'a> = dyn FnMut(&Reference) -> Option<String> + 'a;
-
-/// Finds every reference in a page. `Err` carries lol_html's message.
-pub fn scan(src: &str) -> Result<Vec<Reference>, String> {
-    let mut refs = Vec::new();
-    let mut record = |r: &Reference| {
-        refs.push(r.clone());
-        None
-    };
-    process(src, &mut record)?;
-    Ok(refs)
+/// What a rewrite asks of its caller, reference by reference, in document order.
+pub trait Resolve {
+    /// The new text for a reference's URL; `None` keeps it.
+    fn url(&mut self, reference: &Reference) -> Option<String>;
+    /// For the `<img src>` just passed to [`Resolve::url`]: its responsive set, if it has one.
+    fn picture(&mut self) -> Option<Picture>;
 }
 
-/// Writes the page with each reference replaced where `new_url` returns a value.
+/// A processed image, ready to become `<picture>`: URLs as they must be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// `(type, srcset)` of each `<source>`, best format first.
+    pub sources: Vec<(&'static str, String)>,
+    /// The fallback format's candidates, for the `<img srcset>`.
+    pub srcset: String,
+    /// The largest fallback candidate, for `<img src>`.
+    pub src: String,
+    /// Intrinsic (upright) size.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Page-level options of the image rewrite.
+#[derive(Debug, Clone, Default)]
+pub struct Options<'a> {
+    /// Mark the LCP image and make pictures (`[images] enabled`).
+    pub images: bool,
+    /// `sizes` for images without their own.
+    pub sizes: &'a str,
+    /// Marks the LCP image instead of "the first content image".
+    pub lcp_selector: Option<&'a str>,
+}
+
+/// What a scan found: every reference, and the likely LCP image.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Scan {
+    pub refs: Vec<Reference>,
+    pub lcp: Option<Lcp>,
+}
+
+/// The likely Largest Contentful Paint image: the first content `<img>` of the page (outside
+/// `<header>`, `<nav>`, `<footer>`, `<aside>`), or the first matching `[images] lcp_selector`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lcp {
+    /// Index of its `src` in [`Scan::refs`].
+    pub reference: usize,
+    /// Its own `sizes`, if it has one.
+    pub sizes: Option<String>,
+}
+
+struct Recorder<'a>(&'a mut Vec<Reference>);
+
+impl Resolve for Recorder<'_> {
+    fn url(&mut self, reference: &Reference) -> Option<String> {
+        self.0.push(reference.clone());
+        None
+    }
+    fn picture(&mut self) -> Option<Picture> {
+        None
+    }
+}
+
+/// Finds every reference in a page, and its likely LCP image. `Err` carries lol_html's message.
+pub fn scan(src: &str, options: &Options) -> Result<Scan, String> {
+    let mut refs = Vec::new();
+    let lcp = process(src, options, &mut Recorder(&mut refs), None)?.1;
+    Ok(Scan { refs, lcp })
+}
+
+/// Writes the page with each reference replaced as `resolve` says; `<img>`s with a responsive
+/// set become `<picture>`s, and `preload` (the LCP image's set) is announced in `<head>`.
 pub fn rewrite(
     src: &str,
-    mut new_url: impl FnMut(&Reference) -> Option<String>,
+    options: &Options,
+    resolve: &mut dyn Resolve,
+    preload: Option<(&Picture, &str)>,
 ) -> Result<String, String> {
-    process(src, &mut new_url)
+    process(src, options, resolve, preload).map(|(out, _)| out)
+}
+
+/// The URL-only rewrite: every reference through `new_url`, no pictures.
+pub fn rewrite_urls(
+    src: &str,
+    new_url: impl FnMut(&Reference) -> Option<String>,
+) -> Result<String, String> {
+    struct Urls<F>(F);
+    impl<F: FnMut(&Reference) -> Option<String>> Resolve for Urls<F> {
+        fn url(&mut self, r: &Reference) -> Option<String> {
+            (self.0)(r)
+        }
+        fn picture(&mut self) -> Option<Picture> {
+            None
+        }
+    }
+    rewrite(src, &Options::default(), &mut Urls(new_url), None)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -44,15 +121,24 @@ enum ScriptType {
 
 struct State<'s, 'c> {
     src: &'s str,
-    new_url: &'c mut Callback<'c>,
+    sizes: &'s str,
+    resolve: &'c mut dyn Resolve,
     script: ScriptType,
     text: String,
     text_start: Option<usize>,
+    /// References passed to `resolve.url` so far.
+    seen: usize,
+    lcp: Option<Lcp>,
+    /// The current element matched `lcp_selector`.
+    selected: bool,
+    use_selector: bool,
+    images: bool,
 }
 
 impl State<'_, '_> {
     fn call(&mut self, url: &str, kind: RefKind, line: u32) -> Option<String> {
-        (self.new_url)(&Reference {
+        self.seen += 1;
+        self.resolve.url(&Reference {
             url: url.to_string(),
             kind,
             line,
@@ -61,17 +147,92 @@ impl State<'_, '_> {
     }
 }
 
-fn process<'c>(src: &str, new_url: &'c mut Callback<'c>) -> Result<String, String> {
+/// Nesting depths of the elements that change how an `<img>` is treated.
+#[derive(Default)]
+struct Depths {
+    picture: Cell<usize>,
+    chrome: Cell<usize>,
+    ignored: Cell<usize>,
+}
+
+fn track(el: &mut Element, depth: &Rc<Depths>, field: fn(&Depths) -> &Cell<usize>) {
+    if el.is_self_closing() || !el.can_have_content() {
+        return;
+    }
+    let cell = field(depth);
+    cell.set(cell.get() + 1);
+    let depth = Rc::clone(depth);
+    if let Some(handlers) = el.end_tag_handlers() {
+        let handler: lol_html::EndTagHandler<'static> = Box::new(move |_| {
+            let cell = field(&depth);
+            cell.set(cell.get().saturating_sub(1));
+            Ok(())
+        });
+        handlers.push(handler);
+    }
+}
+
+fn process(
+    src: &str,
+    options: &Options,
+    resolve: &mut dyn Resolve,
+    preload: Option<(&Picture, &str)>,
+) -> Result<(String, Option<Lcp>), String> {
     let state = RefCell::new(State {
         src,
-        new_url,
+        sizes: if options.sizes.is_empty() {
+            "100vw"
+        } else {
+            options.sizes
+        },
+        resolve,
         script: ScriptType::Js,
         text: String::new(),
         text_start: None,
+        seen: 0,
+        lcp: None,
+        selected: false,
+        use_selector: options.lcp_selector.is_some(),
+        images: options.images,
     });
-    let settings = RewriteStrSettings::new()
+    let depths = Rc::new(Depths::default());
+    let preload_tag = preload.map(|(picture, sizes)| preload_link(picture, sizes));
+    let mut settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!("head", |el| {
+            if let Some(tag) = preload_tag.clone()
+                && let Some(handlers) = el.end_tag_handlers()
+            {
+                let handler: lol_html::EndTagHandler<'static> = Box::new(move |end| {
+                    end.before(&tag, ContentType::Html);
+                    Ok(())
+                });
+                handlers.push(handler);
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("picture", |el| {
+            track(el, &depths, |d| &d.picture);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("header, nav, footer, aside", |el| {
+            track(el, &depths, |d| &d.chrome);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("[data-distill-ignore]", |el| {
+            track(el, &depths, |d| &d.ignored);
+            Ok(())
+        }));
+    if let Some(selector) = options.lcp_selector {
+        settings = settings.append_element_content_handler(element!(selector, |_el| {
+            state.borrow_mut().selected = true;
+            Ok(())
+        }));
+    }
+    let settings = settings
         .append_element_content_handler(element!("*", |el| {
-            attributes(el, &mut state.borrow_mut());
+            let mut s = state.borrow_mut();
+            attributes(el, &mut s, &depths);
+            s.selected = false;
             Ok(())
         }))
         .append_element_content_handler(element!("script", |el| {
@@ -97,11 +258,36 @@ fn process<'c>(src: &str, new_url: &'c mut Callback<'c>) -> Result<String, Strin
             }
             Ok(())
         }));
-    rewrite_str(src, settings).map_err(|e| e.to_string())
+    let out = rewrite_str(src, settings).map_err(|e| e.to_string())?;
+    let lcp = state.into_inner().lcp;
+    Ok((out, lcp))
 }
 
-/// Buffers a `<style>` or `<script>` body (lol_html hands it over in chunks) and, at its end,
-/// writes it back rewritten.
+/// `<link rel=preload>` for the LCP image's best format.
+fn preload_link(picture: &Picture, sizes: &str) -> String {
+    let (kind, srcset) = picture
+        .sources
+        .first()
+        .map(|(t, s)| (Some(*t), s.as_str()))
+        .unwrap_or((None, picture.srcset.as_str()));
+    let mut tag = format!(
+        "<link rel=\"preload\" as=\"image\" imagesrcset=\"{}\" imagesizes=\"{}\" fetchpriority=\"high\"",
+        escape(srcset),
+        escape(sizes)
+    );
+    if let Some(kind) = kind {
+        tag.push_str(&format!(" type=\"{kind}\""));
+    }
+    tag.push_str(">\n");
+    tag
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
 #[derive(Clone, Copy)]
 enum Inline {
     Css,
@@ -109,6 +295,8 @@ enum Inline {
     ImportMap,
 }
 
+/// Buffers a `<style>` or `<script>` body (lol_html hands it over in chunks) and, at its end,
+/// writes it back rewritten.
 fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     if state.text_start.is_none() {
         state.text_start = Some(chunk.source_location().bytes().start);
@@ -125,7 +313,8 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
         let mut shifted = |r: &Reference| {
             let mut r = r.clone();
             r.line += first_line;
-            (state.new_url)(&r)
+            state.seen += 1;
+            state.resolve.url(&r)
         };
         match inline {
             Inline::Css => crate::css::rewrite(&body, false, &mut shifted),
@@ -149,10 +338,19 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     chunk.replace(new_body.as_deref().unwrap_or(&body), ContentType::Html);
 }
 
-fn attributes(el: &mut Element, state: &mut State) {
+fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
     let tag = el.tag_name();
     let line = line_of(state.src, el.source_location().bytes().start);
+    // An `<img>` distill may turn into a `<picture>`: not already in one, no srcset of its own,
+    // not opted out.
+    let convertible = tag == "img"
+        && depths.picture.get() == 0
+        && depths.ignored.get() == 0
+        && !el.has_attribute("data-distill-ignore")
+        && !el.has_attribute("srcset");
     let mut edits: Vec<(String, String)> = Vec::new();
+    let mut picture = None;
+    let mut lcp = false;
     for attr in el.attributes() {
         let name = attr.name();
         let Some(kind) = attribute_kind(el, &tag, &name) else {
@@ -160,12 +358,32 @@ fn attributes(el: &mut Element, state: &mut State) {
         };
         let value = attr.value();
         let new_value = match kind {
-            AttrKind::Url(kind) => state.call(&value, kind, line),
+            AttrKind::Url(kind) => {
+                let index = state.seen;
+                let new = state.call(&value, kind, line);
+                if kind == RefKind::Image && convertible {
+                    let candidate = if state.use_selector {
+                        state.selected
+                    } else {
+                        depths.chrome.get() == 0
+                    };
+                    if candidate && state.lcp.is_none() {
+                        state.lcp = Some(Lcp {
+                            reference: index,
+                            sizes: el.get_attribute("sizes"),
+                        });
+                        lcp = true;
+                    }
+                    picture = state.resolve.picture();
+                }
+                new
+            }
             AttrKind::Srcset => rewrite_srcset(&value, |url| state.call(url, RefKind::Asset, line)),
             AttrKind::Style => crate::css::rewrite_declarations(&value, false, |r| {
                 let mut r = r.clone();
                 r.line = line;
-                (state.new_url)(&r)
+                state.seen += 1;
+                state.resolve.url(&r)
             }),
         };
         if let Some(new_value) = new_value
@@ -177,6 +395,83 @@ fn attributes(el: &mut Element, state: &mut State) {
     for (name, value) in edits {
         // The name came from this element, so it is a valid attribute name.
         let _ = el.set_attribute(&name, &value);
+    }
+    if !state.images {
+        return;
+    }
+    match picture {
+        Some(picture) => make_picture(el, &picture, lcp, state.sizes),
+        None if lcp => set_missing(el, &[("loading", "eager"), ("fetchpriority", "high")]),
+        None => {}
+    }
+}
+
+fn set_missing(el: &mut Element, attributes: &[(&str, &str)]) {
+    for (name, value) in attributes {
+        if !el.has_attribute(name) {
+            let _ = el.set_attribute(name, value);
+        }
+    }
+}
+
+/// Turns `<img>` into `<picture><source…>…<img srcset sizes width height loading></picture>`,
+/// keeping every attribute the author wrote (their `sizes`, `loading`, `alt`, `class`…).
+fn make_picture(el: &mut Element, picture: &Picture, lcp: bool, default_sizes: &str) {
+    let lazy = !lcp
+        && el
+            .get_attribute("loading")
+            .is_none_or(|l| l.eq_ignore_ascii_case("lazy"));
+    let sizes = el.get_attribute("sizes").unwrap_or_else(|| {
+        if lazy {
+            // `auto` lets the browser use the laid-out width; valid with lazy loading only.
+            format!("auto, {default_sizes}")
+        } else {
+            default_sizes.to_string()
+        }
+    });
+    let _ = el.set_attribute("src", &picture.src);
+    let _ = el.set_attribute("srcset", &picture.srcset);
+    let _ = el.set_attribute("sizes", &sizes);
+    let (width, height) = display_size(
+        el.get_attribute("width").as_deref(),
+        el.get_attribute("height").as_deref(),
+        picture.width,
+        picture.height,
+    );
+    let _ = el.set_attribute("width", &width);
+    let _ = el.set_attribute("height", &height);
+    if lcp {
+        set_missing(el, &[("loading", "eager"), ("fetchpriority", "high")]);
+    } else {
+        set_missing(el, &[("loading", "lazy"), ("decoding", "async")]);
+    }
+    let mut before = String::from("<picture>");
+    for (kind, srcset) in &picture.sources {
+        before.push_str(&format!(
+            "<source type=\"{kind}\" srcset=\"{}\" sizes=\"{}\">",
+            escape(srcset),
+            escape(&sizes)
+        ));
+    }
+    el.before(&before, ContentType::Html);
+    el.after("</picture>", ContentType::Html);
+}
+
+/// `width`/`height` to write: the author's when they gave both; the other one scaled to the
+/// image's aspect ratio when they gave one; the intrinsic size otherwise.
+fn display_size(width: Option<&str>, height: Option<&str>, iw: u32, ih: u32) -> (String, String) {
+    let parse = |v: Option<&str>| {
+        v.and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|&v| v > 0)
+    };
+    let scale = |v: u32, num: u32, den: u32| {
+        ((u64::from(v) * u64::from(num) + u64::from(den) / 2) / u64::from(den)).max(1)
+    };
+    match (parse(width), parse(height)) {
+        (Some(_), Some(_)) => (width.unwrap().trim().into(), height.unwrap().trim().into()),
+        (Some(w), None) => (w.to_string(), scale(w, ih, iw).to_string()),
+        (None, Some(h)) => (scale(h, iw, ih).to_string(), h.to_string()),
+        (None, None) => (iw.to_string(), ih.to_string()),
     }
 }
 
@@ -192,10 +487,9 @@ fn attribute_kind(el: &Element, tag: &str, attr: &str) -> Option<AttrKind> {
         (_, "style") => Style,
         ("img" | "source", "srcset") | ("link", "imagesrcset") => Srcset,
         ("script", "src") => Url(RefKind::Script),
+        ("img", "src") => Url(RefKind::Image),
         ("link", "href") => Url(link_kind(el)),
-        ("img" | "source" | "video" | "audio" | "track" | "embed" | "input", "src") => {
-            Url(RefKind::Asset)
-        }
+        ("source" | "video" | "audio" | "track" | "embed" | "input", "src") => Url(RefKind::Asset),
         ("video", "poster") | ("object", "data") => Url(RefKind::Asset),
         ("image" | "use" | "feimage", "href" | "xlink:href") => Url(RefKind::Asset),
         ("a" | "area", "href") | ("iframe", "src") | ("form", "action") => Url(RefKind::Navigation),
@@ -320,7 +614,7 @@ mod tests {
 <a href="/about.html">About</a>
 <script type="application/ld+json">{"image": "/x.png"}</script>
 </body></html>"#;
-        let refs = scan(page).unwrap();
+        let refs = scan(page, &Options::default()).unwrap().refs;
         let got: Vec<_> = refs
             .iter()
             .map(|r| (r.url.as_str(), r.kind, r.line))
@@ -335,7 +629,7 @@ mod tests {
                 ("/img/og.png", RefKind::Asset, 6),
                 ("/img/bg.png", RefKind::Asset, 7),
                 ("/assets/app.js", RefKind::Import, 8),
-                ("a.jpg", RefKind::Asset, 10),
+                ("a.jpg", RefKind::Image, 10),
                 ("a-320.jpg", RefKind::Asset, 10),
                 ("a-640.jpg", RefKind::Asset, 10),
                 ("b.png", RefKind::Asset, 11),
@@ -347,13 +641,117 @@ mod tests {
     #[test]
     fn rewrite_keeps_everything_else() {
         let page = r#"<img class="x" src="a.jpg" srcset="a.jpg 1x, b.jpg 2x" alt="A &amp; B"><script>import('./c.js')</script>"#;
-        let out = rewrite(page, |r| {
+        let out = rewrite_urls(page, |r| {
             Some(r.url.replace(".jpg", ".h.jpg").replace(".js", ".h.js"))
         })
         .unwrap();
         assert_eq!(
             out,
             r#"<img class="x" src="a.h.jpg" srcset="a.h.jpg 1x, b.h.jpg 2x" alt="A &amp; B"><script>import('./c.h.js')</script>"#
+        );
+    }
+
+    struct Fixed(Option<Picture>);
+
+    impl Resolve for Fixed {
+        fn url(&mut self, r: &Reference) -> Option<String> {
+            Some(r.url.replace(".jpg", ".h.jpg"))
+        }
+        fn picture(&mut self) -> Option<Picture> {
+            self.0.clone()
+        }
+    }
+
+    fn hero() -> Picture {
+        Picture {
+            sources: vec![
+                ("image/avif", "h.320.a.avif 320w, h.640.b.avif 640w".into()),
+                ("image/webp", "h.320.c.webp 320w, h.640.d.webp 640w".into()),
+            ],
+            srcset: "h.320.e.jpg 320w, h.f.jpg 640w".into(),
+            src: "h.f.jpg".into(),
+            width: 640,
+            height: 480,
+        }
+    }
+
+    #[test]
+    fn img_becomes_picture_and_first_content_image_is_lcp() {
+        let page = r#"<html><head><title>x</title></head><body><header><img src="logo.jpg" alt="logo"></header>
+<main><img src="h.jpg" alt="Hero" class="wide" width="320"><img src="h.jpg" alt="second"></main></body></html>"#;
+        let scan = scan(page, &Options::default()).unwrap();
+        assert_eq!(
+            scan.lcp,
+            Some(Lcp {
+                reference: 1,
+                sizes: None
+            })
+        );
+        let options = Options {
+            images: true,
+            sizes: "100vw",
+            lcp_selector: None,
+        };
+        let out = rewrite(
+            page,
+            &options,
+            &mut Fixed(Some(hero())),
+            Some((&hero(), "100vw")),
+        )
+        .unwrap();
+        assert!(out.contains(r#"<link rel="preload" as="image" imagesrcset="h.320.a.avif 320w, h.640.b.avif 640w" imagesizes="100vw" fetchpriority="high" type="image/avif">
+</head>"#), "{out}");
+        // The LCP image: eager, high priority, author's width kept and height scaled to it.
+        assert!(out.contains(r#"<picture><source type="image/avif" srcset="h.320.a.avif 320w, h.640.b.avif 640w" sizes="100vw"><source type="image/webp" srcset="h.320.c.webp 320w, h.640.d.webp 640w" sizes="100vw"><img src="h.f.jpg" alt="Hero" class="wide" width="320" srcset="h.320.e.jpg 320w, h.f.jpg 640w" sizes="100vw" height="240" loading="eager" fetchpriority="high"></picture>"#), "{out}");
+        // The others: lazy, async, sizes=auto.
+        assert!(out.contains(r#"<img src="h.f.jpg" alt="second" srcset="h.320.e.jpg 320w, h.f.jpg 640w" sizes="auto, 100vw" width="640" height="480" loading="lazy" decoding="async"></picture>"#), "{out}");
+    }
+
+    #[test]
+    fn leaves_alone_what_it_must() {
+        let page = r#"<picture><source srcset="a.avif"><img src="a.jpg"></picture><img src="b.jpg" srcset="b.jpg 1x"><div data-distill-ignore><img src="c.jpg"></div><img src="d.jpg" data-distill-ignore>"#;
+        let options = Options {
+            images: true,
+            ..Default::default()
+        };
+        let out = rewrite(page, &options, &mut Fixed(Some(hero())), None).unwrap();
+        assert_eq!(out.matches("<picture>").count(), 1, "{out}");
+        assert!(!out.contains("loading="), "{out}");
+    }
+
+    #[test]
+    fn lcp_selector_picks_the_image() {
+        let page = r#"<img src="a.jpg"><img class="hero" src="b.jpg">"#;
+        let options = Options {
+            images: true,
+            sizes: "",
+            lcp_selector: Some("img.hero"),
+        };
+        let scan = scan(page, &options).unwrap();
+        assert_eq!(scan.lcp.unwrap().reference, 1);
+    }
+
+    #[test]
+    fn display_size_follows_the_author() {
+        assert_eq!(
+            display_size(None, None, 640, 480),
+            ("640".into(), "480".into())
+        );
+        assert_eq!(
+            display_size(Some("320"), None, 640, 480),
+            ("320".into(), "240".into())
+        );
+        assert_eq!(
+            display_size(None, Some("48"), 640, 480),
+            ("64".into(), "48".into())
+        );
+        assert_eq!(
+            display_size(Some("10"), Some("10"), 640, 480),
+            ("10".into(), "10".into())
+        );
+        assert_eq!(
+            display_size(Some("auto"), None, 640, 480),
+            ("640".into(), "480".into())
         );
     }
 

@@ -47,6 +47,27 @@ pub struct Asset {
     pub integrity: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub references: BTreeMap<RefKind, BTreeSet<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub image: Option<ImageInfo>,
+}
+
+/// A processed raster image.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImageInfo {
+    pub width: u32,
+    pub height: u32,
+    /// The original was replaced by a smaller optimized version.
+    pub optimized: bool,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Variant {
+    pub file: String,
+    pub format: crate::image::VariantFormat,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
 }
 
 /// Digest of a folder's content: sorted `path NUL blake3 NL` lines.
@@ -80,6 +101,22 @@ pub fn build(files: &[OutputFile], settings_digest: &str, hash_length: usize) ->
                 brotli: f.sizes.brotli,
                 integrity: f.sizes.integrity.clone(),
                 references,
+                image: f.image.as_ref().map(|i| ImageInfo {
+                    width: i.width,
+                    height: i.height,
+                    optimized: i.optimized,
+                    variants: i
+                        .variants
+                        .iter()
+                        .map(|v| Variant {
+                            file: v.file.clone(),
+                            format: v.format,
+                            width: v.width,
+                            height: v.height,
+                            size: v.size,
+                        })
+                        .collect(),
+                }),
             };
             (f.original.clone(), asset)
         })
@@ -101,6 +138,21 @@ pub fn to_json(manifest: &Manifest) -> String {
     let mut text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
     text.push('\n');
     text
+}
+
+/// The files an earlier run made or already optimized (images with an `image` entry, and their
+/// variants): processing them again would only lose quality.
+pub fn processed_images(manifest: &Manifest) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for asset in manifest.assets.values() {
+        if let Some(image) = &asset.image {
+            if image.optimized || !image.variants.is_empty() {
+                out.insert(asset.file.clone());
+            }
+            out.extend(image.variants.iter().map(|v| v.file.clone()));
+        }
+    }
+    out
 }
 
 /// Reads a manifest; `None` when it is missing or not one of ours.

@@ -42,6 +42,26 @@ pub struct OutputFile {
     pub compressed: Compressed,
     /// What it references: kind and the target's original path.
     pub links: Vec<(RefKind, String)>,
+    /// A processed image: whether the original was optimized, and its variants.
+    pub image: Option<ImageOutput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageOutput {
+    pub width: u32,
+    pub height: u32,
+    pub optimized: bool,
+    pub variants: Vec<VariantOutput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantOutput {
+    /// Output path.
+    pub file: String,
+    pub format: crate::image::VariantFormat,
+    pub width: u32,
+    pub height: u32,
+    pub size: u64,
 }
 
 /// A staging folder that removes itself unless committed.

@@ -96,8 +96,18 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                 .iter()
                 .filter(|d| d.severity == Severity::Warning)
                 .count();
+            let images = match outcome.images {
+                i if i.images == 0 => String::new(),
+                i => format!(
+                    ", {} images ({} from cache, {} variants, originals -{})",
+                    i.images,
+                    i.cache_hits,
+                    i.variants,
+                    bytes(i.saved)
+                ),
+            };
             format!(
-                "{} files ({} hashed), {} -> {} in {:.2}s -> {}{}",
+                "{} files ({} hashed{images}), {} -> {} in {:.2}s -> {}{}",
                 outcome.files,
                 outcome.hashed,
                 bytes(outcome.bytes_in),
