@@ -46,13 +46,17 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
                 sizes: &plan.sizes,
                 lcp_selector: None,
             };
-            let preload = file.lcp.as_ref().and_then(|lcp| {
-                let picture = picture(plan, links.get(lcp.reference)?, names)?;
-                Some((
-                    picture,
-                    lcp.sizes.clone().unwrap_or_else(|| plan.sizes.clone()),
-                ))
-            });
+            let preload = file
+                .lcp
+                .as_ref()
+                .filter(|lcp| lcp.convertible)
+                .and_then(|lcp| {
+                    let picture = picture(plan, links.get(lcp.reference)?, names)?;
+                    Some((
+                        picture,
+                        lcp.sizes.clone().unwrap_or_else(|| plan.sizes.clone()),
+                    ))
+                });
             let mut cursor = Cursor {
                 plan,
                 links,

@@ -63,6 +63,8 @@ pub struct Lcp {
     pub reference: usize,
     /// Its own `sizes`, if it has one.
     pub sizes: Option<String>,
+    /// distill may turn it into a `<picture>` (and so preload its variants).
+    pub convertible: bool,
 }
 
 struct Recorder<'a>(&'a mut Vec<Reference>);
@@ -361,20 +363,26 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
             AttrKind::Url(kind) => {
                 let index = state.seen;
                 let new = state.call(&value, kind, line);
-                if kind == RefKind::Image && convertible {
+                if kind == RefKind::Image {
+                    // The first content image is the LCP candidate whatever its markup; only
+                    // one distill may convert gets the treatment (an author's `<picture>` is
+                    // left as written).
                     let candidate = if state.use_selector {
                         state.selected
                     } else {
-                        depths.chrome.get() == 0
+                        depths.chrome.get() == 0 && depths.ignored.get() == 0
                     };
                     if candidate && state.lcp.is_none() {
                         state.lcp = Some(Lcp {
                             reference: index,
                             sizes: el.get_attribute("sizes"),
+                            convertible,
                         });
-                        lcp = true;
+                        lcp = convertible;
                     }
-                    picture = state.resolve.picture();
+                    if convertible {
+                        picture = state.resolve.picture();
+                    }
                 }
                 new
             }
@@ -684,7 +692,8 @@ mod tests {
             scan.lcp,
             Some(Lcp {
                 reference: 1,
-                sizes: None
+                sizes: None,
+                convertible: true
             })
         );
         let options = Options {
