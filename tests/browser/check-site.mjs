@@ -65,6 +65,18 @@ for (const url of pages) {
     await page.waitForLoadState("networkidle");
     result.clicks.push({ wait, appeared });
   }
+  // Lazy images load only near the viewport: scroll through the page, then wait for them.
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    window.scrollTo(0, 0);
+  });
+  await page.waitForLoadState("networkidle");
+  await page
+    .waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 10000 })
+    .catch(() => {});
   result.images = await page.$$eval("img", (imgs) => imgs.map((i) => ({
     src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0,
   })));
