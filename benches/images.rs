@@ -128,6 +128,7 @@ fn collect_inputs(root: &Path, site: &Path) -> Vec<PathBuf> {
     let photos = site.join("photos");
     std::fs::create_dir_all(&photos).unwrap();
     let mut inputs = Vec::new();
+    let mut stems = std::collections::BTreeSet::new();
     let mut html = String::from("<!doctype html><title>bench</title><main>\n");
     for dir in ["fixtures/images/photos", "examples/site/img"] {
         let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
@@ -137,8 +138,11 @@ fn collect_inputs(root: &Path, site: &Path) -> Vec<PathBuf> {
         entries.sort();
         for path in entries {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name == "spin.gif" || name == "icon-192.png" || photos.join(&name).exists() {
-                continue; // animated (left alone by both) / tiny / duplicate name
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            // Animated (left alone by both), an icon, or a stem seen already (outputs are
+            // named by stem).
+            if name == "spin.gif" || name == "icon-192.png" || !stems.insert(stem) {
+                continue;
             }
             std::fs::copy(&path, photos.join(&name)).unwrap();
             html.push_str(&format!("<img src=\"photos/{name}\" alt=\"\">\n"));

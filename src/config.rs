@@ -124,6 +124,8 @@ pub struct PngSection {
 }
 
 /// `[[images.rules]]`: settings for the images whose path matches a glob; later rules win.
+/// (It repeats the codec fields of [`ImagesSection`] rather than sharing them through
+/// `#[serde(flatten)]`, which serde does not support together with `deny_unknown_fields`.)
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ImageRule {
@@ -286,7 +288,7 @@ fn resolve_images(section: ImagesSection, path: &Option<PathBuf>) -> Result<Imag
         ),
         avif_quality: section.avif.quality.unwrap_or(60.0),
         avif_speed: section.avif.speed.unwrap_or(6),
-        webp_quality: section.webp.quality.unwrap_or(78.0),
+        webp_quality: section.webp.quality.unwrap_or(80.0),
         jpeg_quality: section.jpeg.quality.unwrap_or(85.0),
         png_level: section.png.level.unwrap_or(2),
         max_pixels: section.max_pixels.unwrap_or(DEFAULT_MAX_PIXELS),

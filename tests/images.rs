@@ -326,18 +326,7 @@ fn rebuilding_the_output_changes_nothing() {
     ));
     // Nothing distill made or optimized is processed again (that would only lose quality).
     assert!(!again.contains(" images ("), "re-processed images: {again}");
-    let a = tree(&tmp.path().join("a"));
-    let b = tree(&tmp.path().join("b"));
-    let files = |t: &std::collections::BTreeMap<String, Vec<u8>>| {
-        t.keys()
-            .filter(|k| !k.starts_with(".distill/"))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(files(&a), files(&b));
-    for path in files(&a) {
-        assert!(a[&path] == b[&path], "{path} changed on the second pass");
-    }
+    assert_same_output(&tmp.path().join("a"), &tmp.path().join("b"));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use imaging::Format;
 
 /// Bumped whenever [`transform`] decides differently for the same input and settings, so the
 /// cache does not serve what the old rules made.
-pub const TRANSFORM_VERSION: &str = "transform 1";
+pub const TRANSFORM_VERSION: &str = "transform 2";
 
 /// An output format of a variant.
 #[derive(
@@ -249,7 +249,7 @@ fn encode(
         VariantFormat::Avif => {
             imaging::encode_avif(image, settings.avif_quality, settings.avif_speed)
         }
-        VariantFormat::Webp => Ok(imaging::encode_webp(image, settings.webp_quality)),
+        VariantFormat::Webp => imaging::encode_webp(image, settings.webp_quality),
         VariantFormat::Jpeg => imaging::encode_jpeg(image, settings.jpeg_quality),
         VariantFormat::Png => imaging::encode_png(image, settings.png_level),
     }

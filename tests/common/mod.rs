@@ -107,3 +107,19 @@ pub fn staging_leftovers(dir: &Path) -> Vec<String> {
         .filter(|n| n.contains("distill-staging"))
         .collect()
 }
+
+/// Asserts two output folders hold the same files with the same bytes, distill's own
+/// `.distill/` aside (its manifest names the input paths, which differ between the runs).
+pub fn assert_same_output(a: &Path, b: &Path) {
+    let files = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        tree(dir)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with(".distill/"))
+            .collect()
+    };
+    let (a, b) = (files(a), files(b));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{path} differs");
+    }
+}

@@ -272,18 +272,27 @@ pub fn encode_avif(image: &Image, quality: f32, speed: u8) -> Result<Vec<u8>, Er
     })
 }
 
-/// Lossy WebP with libwebp. `quality` 0..=100.
-pub fn encode_webp(image: &Image, quality: f32) -> Vec<u8> {
-    if image.opaque {
+/// Lossy WebP with libwebp at `quality` (0..=100), method 6: the slowest, smallest setting,
+/// which at equal quality makes smaller files than the default method 4 (sharp's default).
+pub fn encode_webp(image: &Image, quality: f32) -> Result<Vec<u8>, Error> {
+    let err = |e: webp::WebPEncodingError| Error::Encode {
+        format: "WebP",
+        message: format!("{e:?}"),
+    };
+    let mut config = webp::WebPConfig::new().map_err(|_| Error::Encode {
+        format: "WebP",
+        message: "libwebp version mismatch".into(),
+    })?;
+    config.quality = quality;
+    config.method = 6;
+    config.alpha_compression = 1;
+    let encoded = if image.opaque {
         let pixels = rgb(image);
-        webp::Encoder::from_rgb(&pixels, image.width, image.height)
-            .encode(quality)
-            .to_vec()
+        webp::Encoder::from_rgb(&pixels, image.width, image.height).encode_advanced(&config)
     } else {
-        webp::Encoder::from_rgba(&image.rgba, image.width, image.height)
-            .encode(quality)
-            .to_vec()
-    }
+        webp::Encoder::from_rgba(&image.rgba, image.width, image.height).encode_advanced(&config)
+    };
+    encoded.map(|m| m.to_vec()).map_err(err)
 }
 
 /// Progressive JPEG with mozjpeg (trellis quantisation, optimised scans). Alpha is dropped
@@ -383,7 +392,7 @@ mod tests {
         let image = resize(&gradient(200, 100, false), 64);
         assert_eq!((image.width, image.height), (64, 32));
         for (bytes, format) in [
-            (encode_webp(&image, 80.0), ImageFormat::WebP),
+            (encode_webp(&image, 80.0).unwrap(), ImageFormat::WebP),
             (encode_jpeg(&image, 85.0).unwrap(), ImageFormat::Jpeg),
             (encode_png(&image, 2).unwrap(), ImageFormat::Png),
         ] {
