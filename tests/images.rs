@@ -353,3 +353,62 @@ fn rules_and_settings_apply_per_glob() {
     assert_eq!(widths("photos/gps.jpg", "webp"), vec![200, 400]);
     assert!(widths("photos/gps.jpg", "avif").is_empty());
 }
+
+/// A photo tagged Wide Gamut RGB (its pixel values mean other colours than in sRGB) comes out
+/// as sRGB that looks like the sRGB original, though its raw values differ a lot.
+#[test]
+fn embedded_icc_profiles_are_converted_to_srgb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("icc/site");
+    ok(&distill(
+        tmp.path(),
+        &[
+            "build",
+            site.to_str().unwrap(),
+            "--out",
+            "out",
+            "--cache-dir",
+            "cache",
+        ],
+    ));
+    let out = tmp.path().join("out");
+    let srgb =
+        image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site/img/chelsea.jpg"))
+            .unwrap()
+            .into_rgba8();
+    // Ignoring the profile, the raw values are far from the sRGB original (the red channel is
+    // off by 14 on average): the test can fail.
+    let raw = image::open(site.join("wide-gamut.jpg"))
+        .unwrap()
+        .into_rgba8();
+    assert!(colour_error(&srgb, &raw) > 8.0, "fixture too close to sRGB");
+    let asset = &manifest(&out)["assets"]["wide-gamut.jpg"];
+    let full_size: Vec<&Value> = asset["image"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["width"] == srgb.width())
+        .collect();
+    assert!(!full_size.is_empty());
+    for v in full_size {
+        let decoded = decode(&out.join(v["file"].as_str().unwrap()));
+        let error = colour_error(&srgb, &decoded);
+        assert!(
+            error < 4.0,
+            "{}: off by {error} per channel from the sRGB original",
+            v["file"]
+        );
+    }
+}
+
+/// The largest per-channel mean absolute difference (DSSIM hardly sees colour shifts).
+fn colour_error(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    let mut sums = [0u64; 3];
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        for c in 0..3 {
+            sums[c] += u64::from(p[c].abs_diff(q[c]));
+        }
+    }
+    let n = f64::from(a.width() * a.height());
+    sums.iter().map(|&s| s as f64 / n).fold(0.0, f64::max)
+}
