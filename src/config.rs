@@ -473,7 +473,7 @@ fn resolve(
         root: root.to_path_buf(),
         images,
         out: o.out.clone(),
-        cache_dir: o.cache_dir.clone().unwrap_or_else(default_cache_dir),
+        cache_dir: cache_dir(root, o.cache_dir.as_deref())?,
         jobs: o.jobs,
         strict: o.strict,
         hash,
@@ -495,14 +495,41 @@ fn normalize_base(base: &str) -> String {
     }
 }
 
-/// The image cache location: `node_modules/.cache/distill` beside a `node_modules`, as other
-/// frontend tools do (babel-loader, eslint), otherwise `.distill-cache/`.
-fn default_cache_dir() -> PathBuf {
-    if Path::new("node_modules").is_dir() {
+/// The image cache location: `--cache-dir`, or `node_modules/.cache/distill` beside a
+/// `node_modules`, as other frontend tools do (babel-loader, eslint), otherwise
+/// `.distill-cache/`. Never inside the folder being built: the swap would throw it away with
+/// the old folder (and `--out` would ship it), so a default that falls there (`distill build .`)
+/// moves beside the folder, and an explicit one there is refused.
+fn cache_dir(root: &Path, explicit: Option<&Path>) -> Result<PathBuf, Error> {
+    let inside = |dir: &Path| -> bool {
+        match (root.canonicalize(), crate::absolute(dir)) {
+            (Ok(root), Ok(dir)) => dir.starts_with(root),
+            _ => false,
+        }
+    };
+    if let Some(dir) = explicit {
+        if inside(dir) {
+            return Err(Error::Config {
+                path: dir.to_path_buf(),
+                message: "--cache-dir must be outside the folder being built (it would be \
+                          replaced with it)"
+                    .into(),
+            });
+        }
+        return Ok(dir.to_path_buf());
+    }
+    let default = if Path::new("node_modules").is_dir() {
         PathBuf::from("node_modules/.cache/distill")
     } else {
         PathBuf::from(".distill-cache")
+    };
+    if inside(&default)
+        && let Ok(root) = root.canonicalize()
+        && let Some(parent) = root.parent()
+    {
+        return Ok(parent.join(".distill-cache"));
     }
+    Ok(default)
 }
 
 fn settings_digest(

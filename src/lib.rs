@@ -211,7 +211,7 @@ fn check_target(root: &Path, out: Option<&Path>) -> Result<PathBuf, Error> {
 }
 
 /// An absolute form of a path that may not exist yet (its nearest existing ancestor resolved).
-fn absolute(path: &Path) -> Result<PathBuf, Error> {
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf, Error> {
     let path = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
     let mut existing = path.as_path();
     let mut rest = Vec::new();

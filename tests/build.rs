@@ -683,4 +683,18 @@ fn in_place_on_the_working_directory() {
     assert!(site.join(&names["present.png"]).is_file());
     assert!(tree(&site).keys().all(|k| !k.contains("staging")));
     assert!(staging_leftovers(&site).is_empty());
+    // The default image cache would land inside the folder (the working directory); it goes
+    // beside it instead, so it survives the swap and is not shipped.
+    assert!(!site.join(".distill-cache").exists());
+    assert!(site.parent().unwrap().join(".distill-cache").is_dir());
+    let again = ok(&distill(&site, &["build", "."]));
+    assert!(again.contains("already distilled"), "{again}");
+    // An explicit cache inside the folder is refused.
+    let inside = distill(&site, &["build", ".", "--cache-dir", "cache"]);
+    assert_eq!(inside.status.code(), Some(2));
+    assert!(
+        stderr(&inside).contains("--cache-dir must be outside"),
+        "{}",
+        stderr(&inside)
+    );
 }
