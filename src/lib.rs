@@ -77,8 +77,15 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     lap("discover", &mut timings);
     let bytes_in: u64 = discovered.files.iter().map(|f| f.size).sum();
 
+    // An earlier run's manifest, if the input is distill's output: it says whether there is
+    // anything to do at all, and which images are already processed.
+    let previous = std::fs::read_to_string(root.join(manifest::PATH))
+        .ok()
+        .and_then(|text| manifest::read(&text));
     if settings.out.is_none()
-        && let Some(done) = already_distilled(root, &discovered.files, settings)
+        && let Some(done) = previous
+            .as_ref()
+            .and_then(|m| already_distilled(m, &discovered.files, settings))
     {
         return Ok(Outcome {
             status: Status::AlreadyDistilled,
@@ -100,10 +107,9 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     cancel::check()?;
 
     let images = if settings.images.enabled {
-        let already = std::fs::read_to_string(root.join(manifest::PATH))
-            .ok()
-            .and_then(|text| manifest::read(&text))
-            .map(|m| manifest::processed_images(&m))
+        let already = previous
+            .as_ref()
+            .map(manifest::processed_images)
             .unwrap_or_default();
         image::stage::run(&mut plan, settings, &already, progress)?
     } else {
@@ -231,14 +237,13 @@ pub(crate) fn absolute(path: &Path) -> Result<PathBuf, Error> {
     Ok(resolved)
 }
 
-/// `Some(file count)` when `root` holds distill's output for these same settings, unchanged.
+/// `Some(file count)` when the files are distill's output (per its `manifest`) for these same
+/// settings, unchanged.
 fn already_distilled(
-    root: &Path,
+    manifest: &manifest::Manifest,
     files: &[discover::SourceFile],
     settings: &Settings,
 ) -> Option<usize> {
-    let text = std::fs::read_to_string(root.join(manifest::PATH)).ok()?;
-    let manifest = manifest::read(&text)?;
     if manifest.settings_digest != settings.digest {
         return None;
     }
