@@ -34,7 +34,22 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
             Some(crate::js::rewrite(text, &refs, new_url))
         }
         Body::Css { parsed: true } => {
-            let out = crate::css::rewrite(text, plan.css_minify, &mut new_url)?;
+            let sets = |final_url: &str| {
+                links.iter().find_map(|l| {
+                    let url =
+                        renamed_url(plan, l, names).unwrap_or_else(|| l.reference.url.clone());
+                    if url == final_url {
+                        image_set(plan, l, names)
+                    } else {
+                        None
+                    }
+                })
+            };
+            let out = if plan.images_enabled {
+                crate::css::rewrite_with_image_sets(text, plan.css_minify, &mut new_url, &sets)?
+            } else {
+                crate::css::rewrite(text, plan.css_minify, &mut new_url)?
+            };
             (out != text).then_some(out)
         }
         Body::Json(schema) => crate::json::rewrite(text, schema, &mut new_url)
@@ -93,6 +108,61 @@ impl crate::html::Resolve for Cursor<'_> {
     }
 }
 
+/// The URL of `file` (the link's target or one of its variants, all in one folder) written
+/// the way the link wrote its target's.
+fn url_in_link(plan: &Plan, link: &Link, names: &[Option<String>], file: usize) -> Option<String> {
+    let target = link.target?;
+    let name = names[file]
+        .clone()
+        .unwrap_or_else(|| plan.files[file].name().to_string());
+    let written = &link.reference.url[link.name.clone()];
+    let spelled = spell(written, plan.files[target].name(), &name);
+    Some(urls::replace_name(
+        &link.reference.url,
+        &link.name,
+        &spelled,
+    ))
+}
+
+/// The largest width a CSS background's `image-set()` offers (the layout width is unknown).
+const BACKGROUND_WIDTH: u32 = 1920;
+
+/// `image-set()` candidates for a CSS background whose `url()` is `link`: the AVIF and WebP
+/// variants of the largest width up to 1920 px, then the original.
+fn image_set(
+    plan: &Plan,
+    link: &Link,
+    names: &[Option<String>],
+) -> Option<Vec<(String, &'static str)>> {
+    let target = link.target?;
+    let facts = plan.files[target].image.as_ref()?;
+    let mut set = Vec::new();
+    for format in [VariantFormat::Avif, VariantFormat::Webp] {
+        let best = facts
+            .variants
+            .iter()
+            .filter(|v| v.format == format && v.width <= BACKGROUND_WIDTH)
+            .max_by_key(|v| v.width);
+        if let Some(v) = best {
+            set.push((url_in_link(plan, link, names, v.file)?, format.mime()));
+        }
+    }
+    if set.is_empty() {
+        return None;
+    }
+    let own = crate::image::format_of_extension(crate::discover::extension(
+        &plan.files[target].source.path,
+    ))?;
+    let mime = match own {
+        distill_imaging::Format::Jpeg => "image/jpeg",
+        distill_imaging::Format::Png => "image/png",
+        distill_imaging::Format::WebP => "image/webp",
+        distill_imaging::Format::Gif => "image/gif",
+    };
+    set.push((url_in_link(plan, link, names, target)?, mime));
+    Some(set)
+}
+
 /// The `<picture>` for an `<img>` whose `src` is `link`, when its target has variants.
 fn picture(plan: &Plan, link: &Link, names: &[Option<String>]) -> Option<Picture> {
     let target = link.target?;
@@ -100,20 +170,7 @@ fn picture(plan: &Plan, link: &Link, names: &[Option<String>]) -> Option<Picture
     if facts.variants.is_empty() {
         return None;
     }
-    let url_of = |file: usize| -> String {
-        let name = names[file]
-            .clone()
-            .unwrap_or_else(|| plan.files[file].name().to_string());
-        urls::replace_name(
-            &link.reference.url,
-            &link.name,
-            &spell(
-                &link.reference.url[link.name.clone()],
-                plan.files[target].name(),
-                &name,
-            ),
-        )
-    };
+    let url_of = |file: usize| url_in_link(plan, link, names, file).unwrap_or_default();
     let srcset = |format: VariantFormat| -> Vec<(u32, String)> {
         let mut set: Vec<(u32, String)> = facts
             .variants

@@ -412,3 +412,45 @@ fn colour_error(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
     let n = f64::from(a.width() * a.height());
     sums.iter().map(|&s| s as f64 / n).fold(0.0, f64::max)
 }
+
+/// A stylesheet's `background: url(x.jpg)` keeps its `url()` and is followed by an
+/// `image-set()` of the AVIF and WebP variants and the original; every URL resolves.
+#[test]
+fn css_backgrounds_get_an_image_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    ok(&distill(
+        tmp.path(),
+        &[
+            "build",
+            example.to_str().unwrap(),
+            "--out",
+            "out",
+            "--cache-dir",
+            "cache",
+        ],
+    ));
+    let out = tmp.path().join("out");
+    let n = names(&out);
+    let css = read(&out, &n["assets/index-D8nq2LwF.css"]);
+    let chelsea = n["img/chelsea.jpg"].rsplit('/').next().unwrap().to_string();
+    let fallback = format!("background:url(../img/{chelsea}) 100% 100%/120px no-repeat;");
+    let at = css
+        .find(&fallback)
+        .unwrap_or_else(|| panic!("no url() fallback in {css}"));
+    let rest = &css[at + fallback.len()..];
+    assert!(
+        rest.starts_with("background-image:image-set(\"../img/chelsea.451."),
+        "{rest}"
+    );
+    let set = &rest[..rest.find("))").unwrap() + 2];
+    for kind in ["image/avif", "image/webp", "image/jpeg"] {
+        assert!(
+            set.contains(&format!("type(\"{kind}\")")),
+            "{kind} missing: {set}"
+        );
+    }
+    for url in set.split('"').filter(|t| t.starts_with("../img/")) {
+        assert!(out.join("assets").join(url).is_file(), "{url} missing");
+    }
+}

@@ -8,12 +8,15 @@
 
 use std::convert::Infallible;
 
+use lightningcss::properties::Property;
 use lightningcss::rules::CssRule;
 use lightningcss::stylesheet::{
     MinifyOptions, ParserOptions, PrinterOptions, StyleAttribute, StyleSheet,
 };
-use lightningcss::values::image::Image;
+use lightningcss::values::image::{Image, ImageSet, ImageSetOption};
+use lightningcss::values::resolution::Resolution;
 use lightningcss::values::url::Url;
+use lightningcss::vendor_prefix::VendorPrefix;
 use lightningcss::visit_types;
 use lightningcss::visitor::{Visit, VisitTypes, Visitor};
 
@@ -33,16 +36,20 @@ pub fn scan(src: &str) -> Scan {
         refs.push(r.clone());
         None
     };
-    let error = match process_sheet(src, false, false, &mut record) {
+    let error = match process_sheet(src, false, false, &mut record, None) {
         Ok(_) => None,
         Err(error) => {
             // Still find what it references, so those files keep working URLs.
-            let _ = process_sheet(src, true, false, &mut record);
+            let _ = process_sheet(src, true, false, &mut record, None);
             Some(error)
         }
     };
     Scan { refs, error }
 }
+
+/// The `image-set()` candidates for a background image, by its (final) URL: `(url, type)`,
+/// best format first, the original last.
+pub type ImageSets<'a> = &'a dyn Fn(&str) -> Option<Vec<(String, &'static str)>>;
 
 /// Prints the sheet with each reference replaced by `new_url` (when it returns a value).
 /// `None` when the sheet does not parse, or when nothing changed and it is not minified (the
@@ -52,7 +59,22 @@ pub fn rewrite(
     minify: bool,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
 ) -> Option<String> {
-    process_sheet(src, false, minify, &mut new_url)
+    process_sheet(src, false, minify, &mut new_url, None)
+        .ok()
+        .flatten()
+}
+
+/// [`rewrite`], and each `background-image: url(x.jpg)` (or `background` with one image) whose
+/// URL has candidates in `sets` is followed by `background-image: image-set(…)` with them:
+/// browsers that understand `image-set()` with `type()` pick the best format they support,
+/// the others keep the `url()` declaration before it.
+pub fn rewrite_with_image_sets(
+    src: &str,
+    minify: bool,
+    mut new_url: impl FnMut(&Reference) -> Option<String>,
+    sets: ImageSets,
+) -> Option<String> {
+    process_sheet(src, false, minify, &mut new_url, Some(sets))
         .ok()
         .flatten()
 }
@@ -88,6 +110,7 @@ fn process_sheet(
     recover: bool,
     minify: bool,
     new_url: &mut Callback<'_>,
+    sets: Option<ImageSets>,
 ) -> Result<Option<String>, (u32, u32, String)> {
     let options = ParserOptions {
         error_recovery: recover,
@@ -103,13 +126,20 @@ fn process_sheet(
         new_url,
     };
     let _ = sheet.visit(&mut visitor);
-    if !visitor.changed && !minify {
-        return Ok(None);
-    }
+    let mut changed = visitor.changed;
     if minify {
         sheet
             .minify(MinifyOptions::default())
             .map_err(|e| (1, 1, e.kind.to_string()))?;
+    }
+    // After minifying, which would fold the `url()` fallback into the `image-set()`.
+    if let Some(sets) = sets {
+        let mut adder = ImageSetAdder { sets, added: false };
+        let _ = sheet.visit(&mut adder);
+        changed |= adder.added;
+    }
+    if !changed && !minify {
+        return Ok(None);
     }
     let printer = PrinterOptions {
         minify,
@@ -179,6 +209,74 @@ impl<'i> Visitor<'i> for UrlVisitor<'_, '_> {
     }
 }
 
+/// Adds `background-image: image-set(…)` after background declarations with candidates.
+struct ImageSetAdder<'a> {
+    sets: ImageSets<'a>,
+    added: bool,
+}
+
+impl ImageSetAdder<'_> {
+    fn image_set<'i>(&self, image: &Image<'i>) -> Option<Property<'i>> {
+        let Image::Url(url) = image else { return None };
+        let candidates = (self.sets)(&url.url)?;
+        let options = candidates
+            .into_iter()
+            .map(|(candidate, kind)| ImageSetOption {
+                image: Image::Url(Url {
+                    url: candidate.into(),
+                    loc: url.loc,
+                }),
+                resolution: Resolution::Dppx(1.0),
+                file_type: Some(kind.into()),
+            })
+            .collect();
+        Some(Property::BackgroundImage(smallvec::smallvec![
+            Image::ImageSet(ImageSet {
+                options,
+                vendor_prefix: VendorPrefix::None,
+            })
+        ]))
+    }
+
+    fn add(&mut self, declarations: &mut Vec<Property<'_>>) {
+        let mut i = 0;
+        while i < declarations.len() {
+            let set = match &declarations[i] {
+                Property::BackgroundImage(images) if images.len() == 1 => {
+                    self.image_set(&images[0])
+                }
+                Property::Background(layers) if layers.len() == 1 => {
+                    self.image_set(&layers[0].image)
+                }
+                _ => None,
+            };
+            if let Some(set) = set {
+                declarations.insert(i + 1, set);
+                self.added = true;
+                i += 1;
+            }
+            i += 1;
+        }
+    }
+}
+
+impl<'i> Visitor<'i> for ImageSetAdder<'_> {
+    type Error = Infallible;
+
+    fn visit_types(&self) -> VisitTypes {
+        visit_types!(RULES | PROPERTIES)
+    }
+
+    fn visit_declaration_block(
+        &mut self,
+        decls: &mut lightningcss::declaration::DeclarationBlock<'i>,
+    ) -> Result<(), Self::Error> {
+        self.add(&mut decls.declarations);
+        self.add(&mut decls.important_declarations);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +314,31 @@ mod tests {
         })
         .unwrap();
         assert_eq!(out, ".a{background:url(img/a.1234abcd.png)}");
+    }
+
+    #[test]
+    fn background_images_get_an_image_set() {
+        let sets = |url: &str| -> Option<Vec<(String, &'static str)>> {
+            (url == "a.1.jpg").then(|| {
+                vec![
+                    ("a.640.2.avif".to_string(), "image/avif"),
+                    ("a.640.3.webp".to_string(), "image/webp"),
+                    ("a.1.jpg".to_string(), "image/jpeg"),
+                ]
+            })
+        };
+        let src = ".a { background-image: url(a.jpg) } .b { background: url(a.jpg) center / cover no-repeat } .c { background: url(other.png) }";
+        let out = rewrite_with_image_sets(
+            src,
+            true,
+            |r| Some(r.url.replace("a.jpg", "a.1.jpg")),
+            &sets,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            ".a{background-image:url(a.1.jpg);background-image:image-set(\"a.640.2.avif\" 1x type(\"image/avif\"),\"a.640.3.webp\" 1x type(\"image/webp\"),\"a.1.jpg\" 1x type(\"image/jpeg\"))}.b{background:url(a.1.jpg) 50%/cover no-repeat;background-image:image-set(\"a.640.2.avif\" 1x type(\"image/avif\"),\"a.640.3.webp\" 1x type(\"image/webp\"),\"a.1.jpg\" 1x type(\"image/jpeg\"))}.c{background:url(other.png)}"
+        );
     }
 
     #[test]

@@ -104,12 +104,17 @@ pub fn run(
 
 fn jobs(plan: &Plan, settings: &Settings, already: &BTreeSet<String>) -> Vec<Job> {
     let images = &settings.images;
-    // Variants pay off only where a browser can choose them: `<img src>`.
+    // Variants pay off only where a browser can choose them: `<img src>` (a `<picture>`) and
+    // stylesheet `url()`s (an `image-set()`).
     let in_img: BTreeSet<usize> = plan
         .files
         .iter()
-        .flat_map(|f| &f.links)
-        .filter(|l| l.reference.kind == RefKind::Image)
+        .flat_map(|f| {
+            let sheet = f.body == Body::Css { parsed: true };
+            f.links.iter().filter(move |l| {
+                l.reference.kind == RefKind::Image || (sheet && l.reference.kind == RefKind::Asset)
+            })
+        })
         .filter_map(|l| l.target)
         .collect();
     plan.files
