@@ -17,7 +17,11 @@ use std::process::Command;
 use std::time::Instant;
 
 use distill::config::{self, Overrides};
+
+#[path = "../tests/common/quality.rs"]
+mod quality;
 use distill::progress::Silent;
+use quality::dssim;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -179,34 +183,7 @@ fn distill_outputs(out: &Path) -> Vec<Output> {
 }
 
 fn decode(path: &Path) -> Option<image::RgbaImage> {
-    if path.extension().is_some_and(|e| e == "avif") {
-        let png = path.with_extension("decoded.png");
-        let ok = Command::new("avifdec")
-            .arg(path)
-            .arg(&png)
-            .output()
-            .ok()?
-            .status
-            .success();
-        let img = ok.then(|| image::open(&png).ok())??.into_rgba8();
-        let _ = std::fs::remove_file(png);
-        Some(img)
-    } else {
-        image::open(path).ok().map(|i| i.into_rgba8())
-    }
-}
-
-fn dssim(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
-    let attr = dssim_core::Dssim::new();
-    let px = |i: &image::RgbaImage| -> Vec<rgb::RGBA8> {
-        i.pixels()
-            .map(|p| rgb::RGBA8::new(p[0], p[1], p[2], p[3]))
-            .collect()
-    };
-    let (w, h) = (a.width() as usize, a.height() as usize);
-    let a = attr.create_image_rgba(&px(a), w, h).unwrap();
-    let b = attr.create_image_rgba(&px(b), w, h).unwrap();
-    f64::from(attr.compare(&a, b).0)
+    quality::decode(path).ok()
 }
 
 /// Per format: files, bytes and mean DSSIM, for outputs both tools made (same source, format

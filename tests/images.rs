@@ -6,8 +6,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
+use common::quality::{self, dssim};
 use common::*;
 use serde_json::Value;
 
@@ -30,40 +30,7 @@ fn build_images(tmp: &Path, out: &str, extra: &[&str]) -> String {
 }
 
 fn decode(path: &Path) -> image::RgbaImage {
-    if path.extension().is_some_and(|e| e == "avif") {
-        let png = path.with_extension("decoded.png");
-        let status = Command::new("avifdec")
-            .arg(path)
-            .arg(&png)
-            .output()
-            .expect("run avifdec (apt-get install libavif-bin)");
-        assert!(
-            status.status.success(),
-            "avifdec {}: {}",
-            path.display(),
-            String::from_utf8_lossy(&status.stderr)
-        );
-        let img = image::open(&png).unwrap().into_rgba8();
-        std::fs::remove_file(png).unwrap();
-        img
-    } else {
-        image::open(path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            .into_rgba8()
-    }
-}
-
-fn dssim(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
-    let attr = dssim_core::Dssim::new();
-    let pixels = |i: &image::RgbaImage| -> Vec<rgb::RGBA8> {
-        i.pixels()
-            .map(|p| rgb::RGBA8::new(p[0], p[1], p[2], p[3]))
-            .collect()
-    };
-    let (w, h) = (a.width() as usize, a.height() as usize);
-    let a = attr.create_image_rgba(&pixels(a), w, h).unwrap();
-    let b = attr.create_image_rgba(&pixels(b), w, h).unwrap();
-    f64::from(attr.compare(&a, b).0)
+    quality::decode(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn images(out: &Path) -> Vec<(String, Value)> {
