@@ -71,27 +71,27 @@ pub fn run(
         .par_iter()
         .map(|job| {
             crate::cancel::check()?;
-            let file = &plan.files[job.file].source;
-            let bytes = std::fs::read(&file.disk).map_err(|e| Error::io(&file.disk, e))?;
-            let digest = *blake3::hash(&bytes).as_bytes();
-            let key = cache::key(&digest, &job.settings);
+            let planned = &plan.files[job.file];
+            let file = &planned.source;
+            // discover already took the digest: a warm cache never reads the image itself.
+            let key = cache::key(&planned.content_digest(), &job.settings);
             let result = match cache::load(cache_dir, &key) {
                 Some(entry) => Ok((entry, true)),
-                None => match catch_unwind(AssertUnwindSafe(|| {
-                    transform(
-                        &bytes,
-                        crate::discover::extension(&file.path),
-                        &job.settings,
-                    )
-                })) {
-                    Ok(Ok(processed)) => {
-                        let entry = cache::store(cache_dir, &key, processed)
-                            .map_err(|e| Error::io(cache_dir, e))?;
-                        Ok((entry, false))
+                None => {
+                    let bytes = std::fs::read(&file.disk).map_err(|e| Error::io(&file.disk, e))?;
+                    let extension = crate::discover::extension(&file.path);
+                    match catch_unwind(AssertUnwindSafe(|| {
+                        transform(&bytes, extension, &job.settings)
+                    })) {
+                        Ok(Ok(processed)) => {
+                            let entry = cache::store(cache_dir, &key, processed)
+                                .map_err(|e| Error::io(cache_dir, e))?;
+                            Ok((entry, false))
+                        }
+                        Ok(Err(skip)) => Err(skip),
+                        Err(_) => Err(Skip::Invalid("the image codec panicked".into())),
                     }
-                    Ok(Err(skip)) => Err(skip),
-                    Err(_) => Err(Skip::Invalid("the image codec panicked".into())),
-                },
+                }
             };
             progress.advance(1);
             let largest = job.settings.widths.iter().copied().max().unwrap_or(0);
