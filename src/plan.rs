@@ -60,8 +60,6 @@ pub struct PlannedFile {
     pub lcp: Option<crate::html::Lcp>,
     /// A processed raster image: its size and responsive variants (set by the image stage).
     pub image: Option<ImageFacts>,
-    /// Made by distill (an image variant), not found in the input.
-    pub generated: bool,
 }
 
 /// What the image stage made of a source image.
@@ -199,7 +197,6 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
             links,
             lcp,
             image: None,
-            generated: false,
         })
         .collect();
     diagnostics.sort();

@@ -153,13 +153,7 @@ fn image_set(
     let own = crate::image::format_of_extension(crate::discover::extension(
         &plan.files[target].source.path,
     ))?;
-    let mime = match own {
-        distill_imaging::Format::Jpeg => "image/jpeg",
-        distill_imaging::Format::Png => "image/png",
-        distill_imaging::Format::WebP => "image/webp",
-        distill_imaging::Format::Gif => "image/gif",
-    };
-    set.push((url_in_link(plan, link, names, target)?, mime));
+    set.push((url_in_link(plan, link, names, target)?, own.mime()));
     Some(set)
 }
 

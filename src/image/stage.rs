@@ -217,7 +217,6 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
                 links: Vec::new(),
                 lcp: None,
                 image: None,
-                generated: true,
             });
         }
         summary.variants += variants.len();

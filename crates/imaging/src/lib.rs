@@ -52,6 +52,15 @@ impl Format {
         }
     }
 
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::WebP => "image/webp",
+            Format::Gif => "image/gif",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Jpeg => "JPEG",
