@@ -67,12 +67,12 @@ pub struct Lcp {
     pub convertible: bool,
 }
 
-struct Recorder<'a>(&'a mut Vec<Reference>);
+/// A [`Resolve`] that only maps URLs (no pictures).
+struct Urls<F>(F);
 
-impl Resolve for Recorder<'_> {
+impl<F: FnMut(&Reference) -> Option<String>> Resolve for Urls<F> {
     fn url(&mut self, reference: &Reference) -> Option<String> {
-        self.0.push(reference.clone());
-        None
+        (self.0)(reference)
     }
     fn picture(&mut self) -> Option<Picture> {
         None
@@ -82,7 +82,11 @@ impl Resolve for Recorder<'_> {
 /// Finds every reference in a page, and its likely LCP image. `Err` carries lol_html's message.
 pub fn scan(src: &str, options: &Options) -> Result<Scan, String> {
     let mut refs = Vec::new();
-    let lcp = process(src, options, &mut Recorder(&mut refs), None)?.1;
+    let mut record = Urls(|r: &Reference| {
+        refs.push(r.clone());
+        None
+    });
+    let lcp = process(src, options, &mut record, None)?.1;
     Ok(Scan { refs, lcp })
 }
 
@@ -95,23 +99,6 @@ pub fn rewrite(
     preload: Option<(&Picture, &str)>,
 ) -> Result<String, String> {
     process(src, options, resolve, preload).map(|(out, _)| out)
-}
-
-/// The URL-only rewrite: every reference through `new_url`, no pictures.
-pub fn rewrite_urls(
-    src: &str,
-    new_url: impl FnMut(&Reference) -> Option<String>,
-) -> Result<String, String> {
-    struct Urls<F>(F);
-    impl<F: FnMut(&Reference) -> Option<String>> Resolve for Urls<F> {
-        fn url(&mut self, r: &Reference) -> Option<String> {
-            (self.0)(r)
-        }
-        fn picture(&mut self) -> Option<Picture> {
-            None
-        }
-    }
-    rewrite(src, &Options::default(), &mut Urls(new_url), None)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -649,10 +636,9 @@ mod tests {
     #[test]
     fn rewrite_keeps_everything_else() {
         let page = r#"<img class="x" src="a.jpg" srcset="a.jpg 1x, b.jpg 2x" alt="A &amp; B"><script>import('./c.js')</script>"#;
-        let out = rewrite_urls(page, |r| {
-            Some(r.url.replace(".jpg", ".h.jpg").replace(".js", ".h.js"))
-        })
-        .unwrap();
+        let mut urls =
+            Urls(|r: &Reference| Some(r.url.replace(".jpg", ".h.jpg").replace(".js", ".h.js")));
+        let out = rewrite(page, &Options::default(), &mut urls, None).unwrap();
         assert_eq!(
             out,
             r#"<img class="x" src="a.h.jpg" srcset="a.h.jpg 1x, b.h.jpg 2x" alt="A &amp; B"><script>import('./c.h.js')</script>"#
