@@ -139,14 +139,14 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// The new names and contents of a component's members, in member order.
+type Component = (Vec<String>, Vec<Option<String>>);
+
 /// Names and contents for one component. A single file: hash of its rewritten bytes. A cycle:
 /// one hash over all members, each rewritten with placeholder names for the others (the
 /// member's name with an all-zero hash, so the result does not depend on the names the members
 /// had coming in, and a second run over distill's output finds the same hash), then the members
 /// are rewritten again with the real new names.
-/// The new names and contents of a component's members, in member order.
-type Component = (Vec<String>, Vec<Option<String>>);
-
 fn hash_component(
     plan: &Plan,
     members: &[usize],
