@@ -32,8 +32,6 @@ pub struct Summary {
     pub saved: u64,
 }
 
-const RASTER: &[&str] = &["jpg", "jpeg", "png", "webp", "gif"];
-
 /// (file, largest configured width, what came of it)
 type Outcome = (usize, u32, Result<(Entry, bool), Skip>);
 
@@ -136,9 +134,9 @@ fn jobs(plan: &Plan, settings: &Settings, already: &BTreeSet<String>) -> Vec<Job
         .collect()
 }
 
+/// JPEG, PNG, WebP or GIF, by name: the formats [`transform`] reads.
 fn is_raster(path: &str) -> bool {
-    let ext = crate::discover::extension(path).to_ascii_lowercase();
-    RASTER.contains(&ext.as_str())
+    super::format_of_extension(crate::discover::extension(path)).is_some()
 }
 
 fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
