@@ -34,17 +34,7 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
             Some(crate::js::rewrite(text, &refs, new_url))
         }
         Body::Css { parsed: true } => {
-            let sets = |final_url: &str| {
-                links.iter().find_map(|l| {
-                    let url =
-                        renamed_url(plan, l, names).unwrap_or_else(|| l.reference.url.clone());
-                    if url == final_url {
-                        image_set(plan, l, names)
-                    } else {
-                        None
-                    }
-                })
-            };
+            let sets = |final_url: &str| image_set_by_url(plan, links, names, final_url);
             let out = if plan.images_enabled {
                 crate::css::rewrite_with_image_sets(text, plan.css_minify, &mut new_url, &sets)?
             } else {
@@ -106,6 +96,9 @@ impl crate::html::Resolve for Cursor<'_> {
     fn picture(&mut self) -> Option<Picture> {
         picture(self.plan, self.last?, self.names)
     }
+    fn image_set(&self, final_url: &str) -> Option<Vec<(String, &'static str)>> {
+        image_set_by_url(self.plan, self.links, self.names, final_url)
+    }
 }
 
 /// The URL of `file` (the link's target or one of its variants, all in one folder) written
@@ -126,6 +119,24 @@ fn url_in_link(plan: &Plan, link: &Link, names: &[Option<String>], file: usize) 
 
 /// The largest width a CSS background's `image-set()` offers (the layout width is unknown).
 const BACKGROUND_WIDTH: u32 = 1920;
+
+/// [`image_set`] for the link of `links` whose URL is now `final_url` (CSS rewrites find the
+/// candidates after every `url()` has its final text).
+fn image_set_by_url(
+    plan: &Plan,
+    links: &[Link],
+    names: &[Option<String>],
+    final_url: &str,
+) -> Option<Vec<(String, &'static str)>> {
+    links.iter().find_map(|l| {
+        let url = renamed_url(plan, l, names).unwrap_or_else(|| l.reference.url.clone());
+        if url == final_url {
+            image_set(plan, l, names)
+        } else {
+            None
+        }
+    })
+}
 
 /// `image-set()` candidates for a CSS background whose `url()` is `link`: the AVIF and WebP
 /// variants of the largest width up to 1920 px, then the original.

@@ -380,10 +380,11 @@ fn colour_error(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
     sums.iter().map(|&s| s as f64 / n).fold(0.0, f64::max)
 }
 
-/// A stylesheet's `background: url(x.jpg)` keeps its `url()` and is followed by an
-/// `image-set()` of the AVIF and WebP variants and the original; every URL resolves.
+/// A `background: url(x.jpg)` in a stylesheet, a `<style>` or a `style` attribute keeps its
+/// `url()` and is followed by an `image-set()` of the AVIF and WebP variants and the original;
+/// every URL resolves.
 #[test]
-fn css_backgrounds_get_an_image_set() {
+fn css_backgrounds_get_an_image_set_in_sheets_style_blocks_and_attributes() {
     let tmp = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
     ok(&distill(
@@ -419,5 +420,30 @@ fn css_backgrounds_get_an_image_set() {
     }
     for url in set.split('"').filter(|t| t.starts_with("../img/")) {
         assert!(out.join("assets").join(url).is_file(), "{url} missing");
+    }
+
+    // The same for a page's own `<style>` and for a `style` attribute.
+    let blog = read(&out, "blog/index.html");
+    let style = &blog[blog.find("<style>").unwrap()..blog.find("</style>").unwrap()];
+    assert!(
+        style.contains("background-image: image-set(\"../img/rocket.640."),
+        "{style}"
+    );
+    for url in style.split('"').filter(|t| t.starts_with("../img/")) {
+        assert!(out.join("blog").join(url).is_file(), "{url} missing");
+    }
+    let about = read(&out, "about.html");
+    let attr = about
+        .split("class=\"portrait\" style=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&quot;", "\"");
+    assert!(attr.contains("background-image: image-set("), "{attr}");
+    for kind in ["image/avif", "image/webp", "image/png"] {
+        assert!(attr.contains(&format!("type(\"{kind}\")")), "{attr}");
+    }
+    for url in attr.split('"').filter(|t| t.starts_with("/img/")) {
+        assert!(out.join(&url[1..]).is_file(), "{url} missing");
     }
 }

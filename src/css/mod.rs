@@ -79,11 +79,13 @@ pub fn rewrite_with_image_sets(
         .flatten()
 }
 
-/// The same for the declarations of a `style` attribute.
+/// The same for the declarations of a `style` attribute, with `image-set()`s when `sets` is
+/// given (as [`rewrite_with_image_sets`]).
 pub fn rewrite_declarations(
     src: &str,
     minify: bool,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
+    sets: Option<ImageSets>,
 ) -> Option<String> {
     let options = ParserOptions::default();
     let mut style = StyleAttribute::parse(src, options).ok()?;
@@ -93,7 +95,14 @@ pub fn rewrite_declarations(
         new_url: &mut new_url,
     };
     let _ = style.visit(&mut visitor);
-    if !visitor.changed && !minify {
+    let mut changed = visitor.changed;
+    if let Some(sets) = sets {
+        let mut adder = ImageSetAdder { sets, added: false };
+        adder.add(&mut style.declarations.declarations);
+        adder.add(&mut style.declarations.important_declarations);
+        changed |= adder.added;
+    }
+    if !changed && !minify {
         return None;
     }
     let printer = PrinterOptions {
@@ -350,9 +359,30 @@ mod tests {
 
     #[test]
     fn style_attribute() {
-        let out = rewrite_declarations("background: url('/img/hero.jpg') center", false, |r| {
-            Some(r.url.replace("hero", "hero.1"))
-        });
+        let out = rewrite_declarations(
+            "background: url('/img/hero.jpg') center",
+            false,
+            |r| Some(r.url.replace("hero", "hero.1")),
+            None,
+        );
         assert_eq!(out.unwrap(), "background: url(\"/img/hero.1.jpg\") center");
+        let sets = |url: &str| -> Option<Vec<(String, &'static str)>> {
+            (url == "/img/hero.1.jpg").then(|| {
+                vec![
+                    ("/img/hero.640.2.avif".to_string(), "image/avif"),
+                    ("/img/hero.1.jpg".to_string(), "image/jpeg"),
+                ]
+            })
+        };
+        let out = rewrite_declarations(
+            "background: url('/img/hero.jpg') center",
+            true,
+            |r| Some(r.url.replace("hero", "hero.1")),
+            Some(&sets),
+        );
+        assert_eq!(
+            out.unwrap(),
+            "background:url(/img/hero.1.jpg) 50%;background-image:image-set(\"/img/hero.640.2.avif\" 1x type(\"image/avif\"),\"/img/hero.1.jpg\" 1x type(\"image/jpeg\"))"
+        );
     }
 }

@@ -21,6 +21,12 @@ pub trait Resolve {
     fn url(&mut self, reference: &Reference) -> Option<String>;
     /// For the `<img src>` just passed to [`Resolve::url`]: its responsive set, if it has one.
     fn picture(&mut self) -> Option<Picture>;
+    /// For a CSS background image whose URL is now `final_url` (in an inline `<style>` or
+    /// `style` attribute): its `image-set()` candidates, `(url, type)`, best first.
+    fn image_set(&self, final_url: &str) -> Option<Vec<(String, &'static str)>> {
+        let _ = final_url;
+        None
+    }
 }
 
 /// A processed image, ready to become `<picture>`: URLs as they must be written.
@@ -298,14 +304,23 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     let body = std::mem::take(&mut state.text);
     let start = state.text_start.take().unwrap_or(0);
     let first_line = line_of(state.src, start) - 1;
+    let images = state.images;
     let new_body = {
+        // The URL callback and the `image-set()` lookup both consult the resolver, one after
+        // the other (URLs first); the cell lets both closures hold it.
+        let resolve = RefCell::new(&mut *state.resolve);
+        let seen = &mut state.seen;
         let mut shifted = |r: &Reference| {
             let mut r = r.clone();
             r.line += first_line;
-            state.seen += 1;
-            state.resolve.url(&r)
+            *seen += 1;
+            resolve.borrow_mut().url(&r)
         };
+        let sets = |url: &str| resolve.borrow().image_set(url);
         match inline {
+            Inline::Css if images => {
+                crate::css::rewrite_with_image_sets(&body, false, &mut shifted, &sets)
+            }
             Inline::Css => crate::css::rewrite(&body, false, &mut shifted),
             Inline::ImportMap => {
                 crate::json::rewrite(&body, crate::json::Schema::ImportMap, &mut shifted)
@@ -374,12 +389,23 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
                 new
             }
             AttrKind::Srcset => rewrite_srcset(&value, |url| state.call(url, RefKind::Asset, line)),
-            AttrKind::Style => crate::css::rewrite_declarations(&value, false, |r| {
-                let mut r = r.clone();
-                r.line = line;
-                state.seen += 1;
-                state.resolve.url(&r)
-            }),
+            AttrKind::Style => {
+                let images = state.images;
+                let resolve = RefCell::new(&mut *state.resolve);
+                let seen = &mut state.seen;
+                let sets = |url: &str| resolve.borrow().image_set(url);
+                crate::css::rewrite_declarations(
+                    &value,
+                    false,
+                    |r| {
+                        let mut r = r.clone();
+                        r.line = line;
+                        *seen += 1;
+                        resolve.borrow_mut().url(&r)
+                    },
+                    images.then_some(&sets as crate::css::ImageSets),
+                )
+            }
         };
         if let Some(new_value) = new_value
             && new_value != value
