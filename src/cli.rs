@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
+use crate::report::{Format, Request};
 
 /// Turns a frontend build's output folder into a fast, safe, budget-checked release.
 #[derive(Debug, Parser)]
@@ -26,6 +27,63 @@ pub enum Command {
     /// All work goes to a staging folder beside the target and is swapped in only when the whole
     /// run succeeded: on any failure, or Ctrl-C, the folder is exactly as it was.
     Build(BuildArgs),
+    /// Check the size budgets of a build folder, read-only (exit 1 when one is exceeded).
+    ///
+    /// Uses .distill/manifest.json when the folder is unchanged since `distill build`; any
+    /// other folder is measured as it is.
+    Check(CheckArgs),
+}
+
+/// Budgets and reports, shared by `build` and `check`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Compare with this JSON report from an earlier build (e.g. the main branch's): changes
+    /// per bundle and file, added and removed files, `max_increase` budgets.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write a report: terminal, json, markdown, github, junit or html, to PATH or (without
+    /// one) to standard output (html: distill-report.html). Repeatable. The terminal table is
+    /// printed unless --quiet; github is added inside GitHub Actions.
+    #[arg(long = "report", value_name = "FORMAT[=PATH]", value_parser = parse_report)]
+    pub reports: Vec<Request>,
+}
+
+fn parse_report(text: &str) -> Result<Request, String> {
+    let (format, path) = match text.split_once('=') {
+        Some((f, p)) if !p.is_empty() => (f, Some(PathBuf::from(p))),
+        Some((_, _)) => return Err(format!("{text:?}: a path must follow '='")),
+        None => (text, None),
+    };
+    let format = Format::from_name(format)
+        .ok_or_else(|| format!("unknown report format {format:?} ({})", Format::NAMES))?;
+    Ok(Request { format, path })
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The build output folder to check (for example `dist`).
+    pub dir: PathBuf,
+    /// Read this config file instead of ./distill.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Print only warnings and errors.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print notes and every budget, passing or not.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl CheckArgs {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            baseline: self.report.baseline.clone(),
+            ..Overrides::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +108,12 @@ pub struct BuildArgs {
     /// does not parse, a reference outside the root.
     #[arg(long)]
     pub strict: bool,
+    /// Do not check budgets (the output is written either way; a failed budget makes the
+    /// exit code 1).
+    #[arg(long)]
+    pub no_budgets: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Print only warnings and errors.
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -66,6 +130,8 @@ impl BuildArgs {
             cache_dir: self.cache_dir.clone(),
             jobs: self.jobs,
             strict: self.strict,
+            no_budgets: self.no_budgets,
+            baseline: self.report.baseline.clone(),
         }
     }
 }

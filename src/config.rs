@@ -152,10 +152,58 @@ pub enum ModernFormat {
     Webp,
 }
 
-/// Reserved for budgets; it has no keys yet, so any key is reported as unknown.
-#[derive(Debug, Default, Deserialize)]
+/// `[budgets]`: size limits checked at the end of `build` and by `check` (resolved by
+/// [`crate::budget::settings::resolve`]).
+#[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
-pub struct BudgetsSection {}
+pub struct BudgetsSection {
+    pub enabled: Option<bool>,
+    pub compression: Option<crate::budget::settings::Compression>,
+    pub main: Option<LimitSpec>,
+    pub route: Option<LimitSpec>,
+    pub images: Option<LimitSpec>,
+    pub fonts: Option<LimitSpec>,
+    pub max_increase: Option<LimitSpec>,
+    #[serde(default)]
+    pub pages: Vec<PageBudget>,
+    #[serde(default)]
+    pub files: Vec<FileBudget>,
+}
+
+/// A limit: `"250 kB"` (a `max`), or `{ warn = "200 kB", max = "250 kB" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LimitSpec {
+    Max(String),
+    Levels {
+        warn: Option<String>,
+        max: Option<String>,
+    },
+}
+
+/// `[[budgets.pages]]`: limits for the pages whose site path matches a glob.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageBudget {
+    #[serde(rename = "match")]
+    pub pattern: String,
+    pub main: Option<LimitSpec>,
+    pub route: Option<LimitSpec>,
+    pub images: Option<LimitSpec>,
+    pub fonts: Option<LimitSpec>,
+    pub max_increase: Option<LimitSpec>,
+}
+
+/// `[[budgets.files]]`: a limit for each file whose name matches a glob.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBudget {
+    #[serde(rename = "match")]
+    pub pattern: String,
+    pub warn: Option<String>,
+    pub max: Option<String>,
+    pub max_increase: Option<LimitSpec>,
+}
 
 /// A precompression format for `[output] precompress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -183,6 +231,10 @@ pub struct Overrides {
     pub cache_dir: Option<PathBuf>,
     pub jobs: Option<usize>,
     pub strict: bool,
+    /// `--no-budgets`.
+    pub no_budgets: bool,
+    /// `--baseline`: an earlier JSON report to compare with.
+    pub baseline: Option<PathBuf>,
 }
 
 /// Resolved settings: every value decided, ready for the stages.
@@ -198,6 +250,8 @@ pub struct Settings {
     pub precompress: Vec<Encoding>,
     pub headers: HeaderSettings,
     pub css_minify: bool,
+    pub budgets: crate::budget::settings::BudgetSettings,
+    pub baseline: Option<PathBuf>,
     /// The config file that was read, if any (for messages).
     pub config_file: Option<PathBuf>,
     /// A stable digest of everything above that changes the output (not paths or jobs).
@@ -468,6 +522,9 @@ fn resolve(
     let css_minify = file.css.minify.unwrap_or(true);
     let images_section = file.images.clone();
     let images = resolve_images(file.images, &path)?;
+    let mut budgets =
+        crate::budget::settings::resolve(file.budgets).map_err(|m| config_error(&path, m))?;
+    budgets.enabled &= !o.no_budgets;
     let digest = settings_digest(&hash, &precompress, &headers, css_minify, &images_section);
     Ok(Settings {
         root: root.to_path_buf(),
@@ -480,6 +537,8 @@ fn resolve(
         precompress,
         headers,
         css_minify,
+        budgets,
+        baseline: o.baseline.clone(),
         config_file: path,
         digest,
     })

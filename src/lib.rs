@@ -1,8 +1,9 @@
 //! distill: turns a frontend build's output folder into a fast, safe release.
 //!
 //! [`build`] runs the pipeline, one stage after another, each a plain function over plain
-//! data: discover -> plan -> hash & rewrite -> sizes -> write (staging, manifest, headers) ->
-//! swap. The binary (`main.rs`) only parses flags and maps the outcome to an exit code.
+//! data: discover -> plan -> images -> hash & rewrite -> sizes -> budgets -> write (staging,
+//! manifest, headers) -> swap. [`check`] runs only the budgets, on a folder as it is. The binary
+//! (`main.rs`) only parses flags, renders reports and maps the outcome to an exit code.
 
 pub mod budget;
 pub mod cancel;
@@ -57,6 +58,8 @@ pub struct Outcome {
     pub bytes_out: u64,
     pub diagnostics: Vec<Diagnostic>,
     pub timings: Vec<(&'static str, Duration)>,
+    /// The budgets report, unless budgets are off.
+    pub budgets: Option<budget::Report>,
 }
 
 /// Runs the whole pipeline. On error nothing in the input or output folder has changed.
@@ -70,6 +73,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         timings.push((name, clock.elapsed()));
         clock = Instant::now();
     };
+    // Read first: a baseline that cannot be read fails the run before any work.
+    let baseline = read_baseline(settings)?;
 
     progress.stage("discover", 0);
     let discovered = discover::discover(root)?;
@@ -83,11 +88,19 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         .ok()
         .and_then(|text| manifest::read(&text));
     if settings.out.is_none()
-        && let Some(done) = previous
-            .as_ref()
-            .and_then(|m| already_distilled(m, &discovered.files, settings))
+        && let Some(previous) = &previous
+        && let Some(done) = already_distilled(previous, &discovered.files, settings)
     {
+        let budgets = settings.budgets.enabled.then(|| {
+            budget::evaluate(&budget::Input {
+                manifest: previous,
+                vite: vite_manifest_text(&discovered.files).as_deref(),
+                settings: &settings.budgets,
+                baseline: baseline.as_ref(),
+            })
+        });
         return Ok(Outcome {
+            budgets,
             status: Status::AlreadyDistilled,
             output: shown,
             files: done,
@@ -140,6 +153,23 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     let manifest = manifest::build(&files, &settings.digest, settings.hash.length);
     lap("headers & manifest", &mut timings);
 
+    let budgets = settings.budgets.enabled.then(|| {
+        let vite = files
+            .iter()
+            .find(|f| f.original == VITE_MANIFEST)
+            .and_then(|f| match &f.data {
+                Data::Text(t) => Some(t.clone()),
+                Data::Copy(path) => std::fs::read_to_string(path).ok(),
+            });
+        budget::evaluate(&budget::Input {
+            manifest: &manifest,
+            vite: vite.as_deref(),
+            settings: &settings.budgets,
+            baseline: baseline.as_ref(),
+        })
+    });
+    lap("budgets", &mut timings);
+
     progress.stage("write", files.len() as u64);
     let staging = Staging::create(&target)?;
     output::write_files(staging.path(), &files, &settings.precompress)?;
@@ -175,6 +205,119 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         bytes_out: files.iter().map(|f| f.sizes.size).sum(),
         diagnostics,
         timings,
+        budgets,
+    })
+}
+
+/// Where Vite (5 and later) writes its manifest, when `build.manifest` is on.
+const VITE_MANIFEST: &str = ".vite/manifest.json";
+
+fn vite_manifest_text(files: &[discover::SourceFile]) -> Option<String> {
+    let file = files.iter().find(|f| f.path == VITE_MANIFEST)?;
+    match &file.content {
+        Content::Text(t) => Some(t.clone()),
+        Content::Binary { .. } => None,
+    }
+}
+
+fn read_baseline(settings: &Settings) -> Result<Option<budget::Report>, Error> {
+    let Some(path) = &settings.baseline else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let report: budget::Report = serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            path,
+            format!("not a distill JSON report (from `--report json=FILE`): {e}"),
+        )
+    })?;
+    if report.version != budget::REPORT_VERSION {
+        return Err(Error::input(
+            path,
+            format!(
+                "report version {} is not {}; save the baseline with this distill",
+                report.version,
+                budget::REPORT_VERSION
+            ),
+        ));
+    }
+    Ok(Some(report))
+}
+
+/// What [`check`] found.
+#[derive(Debug)]
+pub struct CheckOutcome {
+    pub report: budget::Report,
+    /// The sizes came from distill's manifest (the folder is unchanged since `build`), not
+    /// from compressing every file.
+    pub from_manifest: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks the budgets of a folder as it is, read-only: from its `.distill/manifest.json` when
+/// the folder is unchanged since distill built it, otherwise by reading and measuring every
+/// file (any build output works, distilled or not).
+pub fn check(settings: &Settings, progress: &dyn Progress) -> Result<CheckOutcome, Error> {
+    let root = settings.root.as_path();
+    let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+    if !meta.is_dir() {
+        return Err(Error::input(root, "not a directory"));
+    }
+    let baseline = read_baseline(settings)?;
+    progress.stage("discover", 0);
+    let discovered = discover::discover(root)?;
+    progress.finish();
+    let vite = vite_manifest_text(&discovered.files);
+    let previous = std::fs::read_to_string(root.join(manifest::PATH))
+        .ok()
+        .and_then(|text| manifest::read(&text))
+        .filter(|m| {
+            let digest = manifest::tree_digest(discovered.files.iter().map(|f| {
+                let d = match &f.content {
+                    Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
+                    Content::Binary { digest } => *digest,
+                };
+                (f.path.as_str(), d)
+            }));
+            digest == m.output_digest
+        });
+    let evaluate = |manifest: &manifest::Manifest| {
+        budget::evaluate(&budget::Input {
+            manifest,
+            vite: vite.as_deref(),
+            settings: &settings.budgets,
+            baseline: baseline.as_ref(),
+        })
+    };
+    if let Some(previous) = previous {
+        return Ok(CheckOutcome {
+            report: evaluate(&previous),
+            from_manifest: true,
+            diagnostics: discovered.diagnostics,
+        });
+    }
+    // Not distill's output (or changed since): resolve references and measure the files as
+    // they are, names unchanged.
+    let mut as_is = settings.clone();
+    as_is.images.enabled = false;
+    progress.stage("plan", discovered.files.len() as u64);
+    let plan = plan::plan(discovered.files, &as_is);
+    progress.finish();
+    let identity = hash::Hashed {
+        paths: plan.files.iter().map(|f| f.source.path.clone()).collect(),
+        contents: vec![None; plan.files.len()],
+    };
+    progress.stage("sizes", plan.files.len() as u64);
+    let mut files = assemble(&plan, identity, false, progress)?;
+    progress.finish();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let measured = manifest::build(&files, &settings.digest, settings.hash.length);
+    let mut diagnostics = discovered.diagnostics;
+    diagnostics.extend(plan.diagnostics);
+    Ok(CheckOutcome {
+        report: evaluate(&measured),
+        from_manifest: false,
+        diagnostics,
     })
 }
 

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let cli = cli::parse();
     match cli.command {
         Command::Build(args) => build(&args),
+        Command::Check(args) => check(&args),
     }
 }
 
@@ -41,9 +42,58 @@ fn build(args: &cli::BuildArgs) -> ExitCode {
             if !args.quiet {
                 eprintln!("{}", terminal::summary(&outcome, started.elapsed()));
             }
-            ExitCode::SUCCESS
+            match &outcome.budgets {
+                Some(report) => reports(report, &args.report, args.quiet, args.verbose),
+                None => ExitCode::SUCCESS,
+            }
         }
         Err(e) => fail(&e),
+    }
+}
+
+fn check(args: &cli::CheckArgs) -> ExitCode {
+    let settings = match config::load(&args.dir, &args.overrides()) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let progress = terminal::TerminalProgress::new(true);
+    match distill::check(&settings, &progress) {
+        Ok(outcome) => {
+            for line in terminal::diagnostics(&outcome.diagnostics, args.verbose) {
+                eprintln!("{line}");
+            }
+            if args.verbose {
+                eprintln!(
+                    "sizes from {}",
+                    if outcome.from_manifest {
+                        "the distill manifest"
+                    } else {
+                        "measuring every file"
+                    }
+                );
+            }
+            reports(&outcome.report, &args.report, args.quiet, args.verbose)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// Writes the reports; exit 1 when a budget failed.
+fn reports(
+    report: &distill::budget::Report,
+    args: &cli::ReportArgs,
+    quiet: bool,
+    verbose: bool,
+) -> ExitCode {
+    let env = distill::report::Environment::detect();
+    let requests = distill::report::requests(&args.reports, quiet, &env);
+    if let Err(e) = distill::report::emit(report, &requests, &env, verbose) {
+        return fail(&e);
+    }
+    if report.status == distill::budget::Status::Fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::budget::kb as bytes;
 use crate::diag::{Diagnostic, Severity};
 use crate::progress::Progress;
 use crate::{Outcome, Status};
@@ -123,14 +124,134 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
     }
 }
 
-/// `1234567` -> `1.23 MB` (decimal units, as size-limit and browsers' devtools use).
-pub fn bytes(n: u64) -> String {
-    let n = n as f64;
-    if n < 1000.0 {
-        format!("{n} B")
-    } else if n < 1_000_000.0 {
-        format!("{:.1} kB", n / 1000.0)
-    } else {
-        format!("{:.2} MB", n / 1_000_000.0)
+/// The budgets table: a row per bundle (pages with identical bundles share one), with size,
+/// gzip, brotli, budget, change against the baseline and a bar of the budget used; then each
+/// failure and warning in full. `verbose` adds every passing check.
+pub fn budgets(report: &crate::budget::Report, color: bool, verbose: bool) -> String {
+    use crate::budget::Status;
+    // Three SGR colours, written out: a styling crate would add a dependency for four lines.
+    let paint = |status: Option<Status>, text: &str| -> String {
+        let code = match status {
+            _ if !color => return text.to_string(),
+            Some(Status::Fail) => "31",
+            Some(Status::Warn) => "33",
+            Some(Status::Pass) => "32",
+            None => return text.to_string(),
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    };
+    let rows = super::rows(report);
+    let mut out = String::new();
+    if rows.is_empty() && report.checks.is_empty() {
+        return out;
     }
+    let header = [
+        "", "bundle", "pages", "size", "gzip", "brotli", "budget", "change", "",
+    ];
+    let mut table: Vec<[String; 9]> = vec![header.map(str::to_string)];
+    for row in &rows {
+        let status = row.status();
+        let mark = match status {
+            Some(Status::Fail) => "✖",
+            Some(Status::Warn) => "!",
+            Some(Status::Pass) => "✔",
+            None => "·",
+        };
+        let value = row.bundle.bytes.of(report.compression);
+        let bar = match row.limit() {
+            Some(limit) if limit > 0 => {
+                let used = value as f64 / limit as f64;
+                let cells = ((used.min(1.0) * 20.0).round() as usize).min(20);
+                format!(
+                    "{}{} {:>3.0}%",
+                    "█".repeat(cells),
+                    "░".repeat(20 - cells),
+                    used * 100.0
+                )
+            }
+            _ => String::new(),
+        };
+        table.push([
+            mark.to_string(),
+            row.name(),
+            row.pages_label(),
+            bytes(row.bundle.bytes.size),
+            bytes(row.bundle.bytes.gzip),
+            bytes(row.bundle.bytes.brotli),
+            row.limit().map(bytes).unwrap_or_default(),
+            super::change(row.bundle.baseline, row.bundle.bytes, report),
+            bar,
+        ]);
+    }
+    let widths: Vec<usize> = (0..9)
+        .map(|c| {
+            // A column with nothing under its heading (no baseline: no change) is left out.
+            if table[1..].iter().all(|r| r[c].is_empty()) && c > 0 {
+                return 0;
+            }
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let right = [false, false, false, true, true, true, true, true, false];
+    for (i, cells) in table.iter().enumerate() {
+        let status = if i == 0 { None } else { rows[i - 1].status() };
+        let mut line = String::new();
+        for (c, cell) in cells.iter().enumerate() {
+            if widths[c] == 0 {
+                continue;
+            }
+            let pad = widths[c] - cell.chars().count();
+            let text = if right[c] {
+                format!("{}{cell}", " ".repeat(pad))
+            } else {
+                format!("{cell}{}", " ".repeat(pad))
+            };
+            let text = if c == 0 || c == 8 {
+                paint(status, &text)
+            } else {
+                text
+            };
+            line.push_str(&text);
+            line.push_str("  ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    for check in &report.checks {
+        let label = match check.status {
+            Status::Fail => "budget exceeded",
+            Status::Warn => "budget warning",
+            Status::Pass if verbose => "budget ok",
+            Status::Pass => continue,
+        };
+        out.push_str(&format!(
+            "{}: {}\n",
+            paint(Some(check.status), label),
+            check.message
+        ));
+    }
+    let s = &report.summary;
+    let mut line = format!(
+        "budgets ({}): {} checked, {} failed, {} warning{}",
+        report.compression.label(),
+        report.checks.len(),
+        s.failures,
+        s.warnings,
+        if s.warnings == 1 { "" } else { "s" }
+    );
+    if let Some(b) = &report.baseline {
+        line.push_str(&format!(
+            "; vs baseline: total {}, {} added, {} removed",
+            super::change(Some(b.total), s.total, report),
+            b.added.len(),
+            b.removed.len()
+        ));
+    }
+    out.push_str(&paint(Some(report.status), &line));
+    out.push('\n');
+    out
 }

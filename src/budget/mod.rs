@@ -1,0 +1,714 @@
+//! Budgets: what each page makes a browser download, checked against limits.
+//!
+//! In: the manifest (sizes computed once per file by [`sizes`], references by kind), Vite's
+//! manifest when there is one, the `[budgets]` settings, and optionally a baseline (the JSON
+//! report of an earlier build). Out: a [`Report`]: every page's bundles and every file with
+//! raw/gzip/brotli sizes and the change against the baseline, and every budget check with its
+//! status. The report is plain data; `report/` renders it (terminal, JSON, Markdown, …).
+
+pub mod graph;
+pub mod settings;
+mod sizes;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::discover::Kind;
+use crate::output::manifest::Manifest;
+pub use settings::{BudgetSettings, Compression, Growth, Limit};
+pub use sizes::{Compressed, Sizes, brotli, gzip, measure};
+
+/// The JSON report's schema version; bumped on any incompatible change.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub version: u32,
+    pub generator: String,
+    /// The size budgets compare.
+    pub compression: Compression,
+    pub status: Status,
+    pub summary: Summary,
+    pub pages: Vec<Page>,
+    pub files: Vec<File>,
+    /// Every budget, failures first.
+    pub checks: Vec<Check>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fail,
+    Warn,
+    Pass,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bytes {
+    pub size: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+}
+
+impl Bytes {
+    pub fn of(&self, compression: Compression) -> u64 {
+        match compression {
+            Compression::Gzip => self.gzip,
+            Compression::Brotli => self.brotli,
+            Compression::None => self.size,
+        }
+    }
+
+    fn add(&mut self, other: Bytes) {
+        self.size += other.size;
+        self.gzip += other.gzip;
+        self.brotli += other.brotli;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub pages: usize,
+    pub files: usize,
+    pub total: Bytes,
+    pub failures: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Page {
+    /// Site path: `/index.html`.
+    pub page: String,
+    pub bundles: Vec<Bundle>,
+    pub images: Bytes,
+    pub fonts: Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BundleKind {
+    Main,
+    Route,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Bundle {
+    /// Stable across builds: `/index.html main`, `/index.html route assets/gallery.js`.
+    pub id: String,
+    pub kind: BundleKind,
+    /// A route bundle's chunk (stable name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk: Option<String>,
+    /// Stable names of its files, largest first.
+    pub files: Vec<String>,
+    pub bytes: Bytes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct File {
+    /// The name without content hashes (distill's or the bundler's): the same file across
+    /// builds.
+    pub name: String,
+    /// The output path.
+    pub file: String,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub bytes: Bytes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    Main,
+    Route,
+    Images,
+    Fonts,
+    File,
+    /// Growth against the baseline.
+    Increase,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Check {
+    pub kind: CheckKind,
+    /// What was measured, in words: `main bundle of /index.html`.
+    pub subject: String,
+    /// The bundle ids or file names it covers (pages sharing one bundle share one check).
+    pub covers: Vec<String>,
+    /// The measured value (for `increase`, the growth; negative when it shrank).
+    pub value: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
+    pub status: Status,
+    /// One line for logs and annotations.
+    pub message: String,
+    /// The largest files behind the value, largest first (at most three).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub largest: Vec<Contributor>,
+    /// The output file to point an annotation at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Contributor {
+    pub name: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BaselineChange {
+    pub total: Bytes,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// The inputs of [`evaluate`].
+pub struct Input<'a> {
+    pub manifest: &'a Manifest,
+    /// The text of `.vite/manifest.json`, if the site has one.
+    pub vite: Option<&'a str>,
+    pub settings: &'a BudgetSettings,
+    pub baseline: Option<&'a Report>,
+}
+
+/// Measures every page's bundles and checks them.
+pub fn evaluate(input: &Input) -> Report {
+    let manifest = input.manifest;
+    let compression = input.settings.compression;
+    let graph = graph::Graph::new(manifest, input.vite);
+    let hash_length = manifest.hash.length;
+    let name_of = |key: &str| -> String {
+        manifest
+            .assets
+            .get(key)
+            .map_or_else(|| key.to_string(), |a| stable_name(&a.file, hash_length))
+    };
+    let bytes_of = |key: &str| -> Bytes {
+        manifest
+            .assets
+            .get(key)
+            .map_or(Bytes::default(), |a| Bytes {
+                size: a.size,
+                gzip: a.gzip.unwrap_or(a.size),
+                brotli: a.brotli.unwrap_or(a.size),
+            })
+    };
+    let baseline_bundles: BTreeMap<&str, Bytes> = input
+        .baseline
+        .iter()
+        .flat_map(|b| &b.pages)
+        .flat_map(|p| &p.bundles)
+        .map(|b| (b.id.as_str(), b.bytes))
+        .collect();
+    let baseline_files: BTreeMap<&str, Bytes> = input
+        .baseline
+        .iter()
+        .flat_map(|b| &b.files)
+        .map(|f| (f.name.as_str(), f.bytes))
+        .collect();
+
+    // Files.
+    let mut files: Vec<File> = manifest
+        .assets
+        .iter()
+        .map(|(key, asset)| {
+            let name = name_of(key);
+            File {
+                baseline: baseline_files.get(name.as_str()).copied(),
+                name,
+                file: asset.file.clone(),
+                kind: asset.kind,
+                bytes: bytes_of(key),
+            }
+        })
+        .collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
+
+    // Pages and their bundles.
+    let mut pages = Vec::new();
+    let mut checks: Vec<Check> = Vec::new();
+    let mut pending: BTreeMap<CheckKey, Pending> = BTreeMap::new();
+    for (key, asset) in &manifest.assets {
+        if asset.kind != Kind::Html {
+            continue;
+        }
+        let page_path = format!("/{}", asset.file);
+        let limits = input.settings.for_page(&page_path);
+        let found = graph.page(manifest, key, asset);
+        let make = |kind: BundleKind, chunk: Option<&String>, keys: &BTreeSet<String>| {
+            let mut members: Vec<(String, Bytes)> =
+                keys.iter().map(|k| (name_of(k), bytes_of(k))).collect();
+            members.sort_by(|a, b| {
+                b.1.of(compression)
+                    .cmp(&a.1.of(compression))
+                    .then(a.0.cmp(&b.0))
+            });
+            let mut bytes = Bytes::default();
+            for (_, b) in &members {
+                bytes.add(*b);
+            }
+            let chunk = chunk.map(|c| name_of(c));
+            let id = match &chunk {
+                None => format!("{page_path} main"),
+                Some(c) => format!("{page_path} route {c}"),
+            };
+            (
+                Bundle {
+                    baseline: baseline_bundles.get(id.as_str()).copied(),
+                    id,
+                    kind,
+                    chunk,
+                    files: members.iter().map(|(n, _)| n.clone()).collect(),
+                    bytes,
+                },
+                members,
+            )
+        };
+        let mut bundles = vec![make(BundleKind::Main, None, &found.main)];
+        for (chunk, keys) in &found.routes {
+            bundles.push(make(BundleKind::Route, Some(chunk), keys));
+        }
+        for (bundle, members) in &bundles {
+            let (kind, limit) = match bundle.kind {
+                BundleKind::Main => (CheckKind::Main, limits.main),
+                BundleKind::Route => (CheckKind::Route, limits.route),
+            };
+            if bundle.files.is_empty() {
+                continue;
+            }
+            let subject = match &bundle.chunk {
+                None => format!("main bundle of {page_path}"),
+                Some(c) => format!("route bundle {c} of {page_path}"),
+            };
+            queue(
+                &mut pending,
+                kind,
+                &bundle.files,
+                bundle.bytes.of(compression),
+                limit,
+                subject,
+                &bundle.id,
+                members,
+                compression,
+                &asset.file,
+            );
+            if let Some(before) = bundle.baseline
+                && limits.max_increase.is_set()
+            {
+                checks.push(increase_check(
+                    &format!("{} ({})", bundle.id, compression.label()),
+                    &bundle.id,
+                    before.of(compression),
+                    bundle.bytes.of(compression),
+                    limits.max_increase,
+                    None,
+                ));
+            }
+        }
+        let totals = |keys: &BTreeSet<String>| -> (Bytes, Vec<(String, Bytes)>) {
+            let mut total = Bytes::default();
+            let mut members: Vec<(String, Bytes)> =
+                keys.iter().map(|k| (name_of(k), bytes_of(k))).collect();
+            members.sort_by(|a, b| b.1.size.cmp(&a.1.size).then(a.0.cmp(&b.0)));
+            for (_, b) in &members {
+                total.add(*b);
+            }
+            (total, members)
+        };
+        let (images, image_members) = totals(&found.images);
+        let (fonts, font_members) = totals(&found.fonts);
+        for (kind, limit, total, members, what) in [
+            (
+                CheckKind::Images,
+                limits.images,
+                images,
+                image_members,
+                "images",
+            ),
+            (CheckKind::Fonts, limits.fonts, fonts, font_members, "fonts"),
+        ] {
+            if members.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = members.iter().map(|(n, _)| n.clone()).collect();
+            // Images and fonts are sent as they are: their raw size counts.
+            queue(
+                &mut pending,
+                kind,
+                &names,
+                total.size,
+                limit,
+                format!("{what} of {page_path}"),
+                &format!("{page_path} {what}"),
+                &members,
+                Compression::None,
+                &asset.file,
+            );
+        }
+        pages.push(Page {
+            page: page_path,
+            bundles: bundles.into_iter().map(|(b, _)| b).collect(),
+            images,
+            fonts,
+        });
+    }
+    pages.sort_by(|a, b| a.page.cmp(&b.page));
+    checks.extend(pending.into_values().map(Pending::finish));
+
+    // Files matched by `[[budgets.files]]`.
+    for rule in &input.settings.files {
+        for f in &files {
+            if !(rule.glob.is_match(&f.name) || rule.glob.is_match(&f.file)) {
+                continue;
+            }
+            let value = f.bytes.of(compression);
+            if rule.limit.is_set() {
+                let largest = vec![Contributor {
+                    name: f.name.clone(),
+                    bytes: value,
+                }];
+                let mut check = limit_check(
+                    CheckKind::File,
+                    format!("{} ({})", f.name, rule.pattern),
+                    vec![f.name.clone()],
+                    value,
+                    rule.limit,
+                    compression,
+                    largest,
+                );
+                check.file = Some(f.file.clone());
+                checks.push(check);
+            }
+            if let Some(before) = f.baseline
+                && rule.max_increase.is_set()
+            {
+                checks.push(increase_check(
+                    &format!("{} ({})", f.name, compression.label()),
+                    &f.name,
+                    before.of(compression),
+                    value,
+                    rule.max_increase,
+                    Some(f.file.clone()),
+                ));
+            }
+        }
+    }
+    checks.sort_by(|a, b| {
+        a.status
+            .cmp(&b.status)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.subject.cmp(&b.subject))
+    });
+
+    let mut total = Bytes::default();
+    for f in &files {
+        total.add(f.bytes);
+    }
+    let baseline = input.baseline.map(|b| {
+        let now: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        let before: BTreeSet<&str> = b.files.iter().map(|f| f.name.as_str()).collect();
+        BaselineChange {
+            total: b.summary.total,
+            added: now.difference(&before).map(|s| s.to_string()).collect(),
+            removed: before.difference(&now).map(|s| s.to_string()).collect(),
+        }
+    });
+    let failures = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let warnings = checks.iter().filter(|c| c.status == Status::Warn).count();
+    Report {
+        version: REPORT_VERSION,
+        generator: format!("distill {}", env!("CARGO_PKG_VERSION")),
+        compression,
+        status: checks.first().map_or(Status::Pass, |c| c.status),
+        summary: Summary {
+            pages: pages.len(),
+            files: files.len(),
+            total,
+            failures,
+            warnings,
+        },
+        pages,
+        files,
+        checks,
+        baseline,
+    }
+}
+
+/// Bundles that several pages share (same files, same limit) are one check.
+type CheckKey = (CheckKind, Vec<String>, Option<u64>, Option<u64>);
+
+struct Pending {
+    kind: CheckKind,
+    subject: String,
+    covers: Vec<String>,
+    value: u64,
+    limit: Limit<u64>,
+    compression: Compression,
+    largest: Vec<Contributor>,
+    file: String,
+}
+
+impl Pending {
+    fn finish(self) -> Check {
+        let mut subject = self.subject;
+        if self.covers.len() > 1 {
+            let more = self.covers.len() - 1;
+            subject.push_str(&format!(
+                " (and {more} more page{})",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        let mut check = limit_check(
+            self.kind,
+            subject,
+            self.covers,
+            self.value,
+            self.limit,
+            self.compression,
+            self.largest,
+        );
+        check.file = Some(self.file);
+        check
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue(
+    pending: &mut BTreeMap<CheckKey, Pending>,
+    kind: CheckKind,
+    files: &[String],
+    value: u64,
+    limit: Limit<u64>,
+    subject: String,
+    id: &str,
+    members: &[(String, Bytes)],
+    compression: Compression,
+    page_file: &str,
+) {
+    // No limit, no check (the report still lists the bundle and its size).
+    if !limit.is_set() {
+        return;
+    }
+    let key = (kind, files.to_vec(), limit.warn, limit.max);
+    pending
+        .entry(key)
+        .or_insert_with(|| Pending {
+            kind,
+            subject,
+            covers: Vec::new(),
+            value,
+            limit,
+            compression,
+            file: page_file.to_string(),
+            largest: members
+                .iter()
+                .take(3)
+                .map(|(n, b)| Contributor {
+                    name: n.clone(),
+                    bytes: b.of(compression),
+                })
+                .collect(),
+        })
+        .covers
+        .push(id.to_string());
+}
+
+fn limit_check(
+    kind: CheckKind,
+    subject: String,
+    covers: Vec<String>,
+    value: u64,
+    limit: Limit<u64>,
+    compression: Compression,
+    largest: Vec<Contributor>,
+) -> Check {
+    let status = if limit.max.is_some_and(|m| value > m) {
+        Status::Fail
+    } else if limit.warn.is_some_and(|w| value > w) {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let unit = compression.label();
+    let message = match (status, limit.max, limit.warn) {
+        (Status::Fail, Some(max), _) => format!(
+            "{subject}: {} {unit} > {} (+{})",
+            kb(value),
+            kb(max),
+            kb(value - max)
+        ),
+        (Status::Warn, _, Some(warn)) => format!(
+            "{subject}: {} {unit} > warning level {} (+{})",
+            kb(value),
+            kb(warn),
+            kb(value - warn)
+        ),
+        (_, Some(max), _) => format!("{subject}: {} {unit} of {}", kb(value), kb(max)),
+        (_, _, Some(warn)) => format!("{subject}: {} {unit} of {} (warn)", kb(value), kb(warn)),
+        _ => format!("{subject}: {} {unit} (no budget)", kb(value)),
+    };
+    let message = if status != Status::Pass && !largest.is_empty() {
+        let list: Vec<String> = largest
+            .iter()
+            .map(|c| format!("{} {}", c.name, kb(c.bytes)))
+            .collect();
+        format!("{message}; largest: {}", list.join(", "))
+    } else {
+        message
+    };
+    Check {
+        kind,
+        subject,
+        covers,
+        value: value as i64,
+        warn: limit.warn,
+        max: limit.max,
+        status,
+        message,
+        largest,
+        file: None,
+    }
+}
+
+fn increase_check(
+    subject: &str,
+    covers: &str,
+    before: u64,
+    after: u64,
+    limit: Limit<Growth>,
+    file: Option<String>,
+) -> Check {
+    let growth = after as i64 - before as i64;
+    let warn = limit.warn.map(|g| g.allowed(before));
+    let max = limit.max.map(|g| g.allowed(before));
+    let over = |allowed: Option<u64>| allowed.is_some_and(|a| growth > a as i64);
+    let status = if over(max) {
+        Status::Fail
+    } else if over(warn) {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let allowed = match status {
+        Status::Fail => max,
+        _ => warn.or(max),
+    };
+    let message = format!(
+        "growth of {subject}: {} ({} -> {}){}",
+        signed_kb(growth),
+        kb(before),
+        kb(after),
+        match (status, allowed) {
+            (Status::Pass, Some(a)) => format!(", allowed {}", kb(a)),
+            (_, Some(a)) => format!(" > allowed {}", kb(a)),
+            _ => String::new(),
+        }
+    );
+    Check {
+        kind: CheckKind::Increase,
+        subject: format!("growth of {subject}"),
+        covers: vec![covers.to_string()],
+        value: growth,
+        warn,
+        max,
+        status,
+        message,
+        largest: Vec::new(),
+        file,
+    }
+}
+
+/// `262.4 kB` (1 kB = 1000 bytes, as size-limit prints); bytes below 1 kB.
+pub fn kb(bytes: u64) -> String {
+    let (value, unit) = if bytes < 1000 {
+        return format!("{bytes} B");
+    } else if bytes < 1_000_000 {
+        (format!("{:.1}", bytes as f64 / 1e3), "kB")
+    } else {
+        (format!("{:.2}", bytes as f64 / 1e6), "MB")
+    };
+    // `250 kB`, not `250.0 kB`: budgets are usually round numbers.
+    let value = value.trim_end_matches('0').trim_end_matches('.');
+    format!("{value} {unit}")
+}
+
+/// `+1.2 kB`, `-300 B`, `±0 B`.
+pub fn signed_kb(delta: i64) -> String {
+    match delta.signum() {
+        0 => "±0 B".to_string(),
+        1 => format!("+{}", kb(delta as u64)),
+        _ => format!("-{}", kb(delta.unsigned_abs())),
+    }
+}
+
+/// A file's name without content hashes: `assets/index.3f9a1c2e.js` (ours) and
+/// `assets/index-BkD3c1xS.js` (Vite's) are both `assets/index.js`.
+pub fn stable_name(file: &str, hash_length: usize) -> String {
+    let (dir, name) = file.rsplit_once('/').map_or(("", file), |(d, n)| (d, n));
+    let (stem, ext) = crate::hash::split_extension(name);
+    // Ours, whatever its configured length; then a bundler's.
+    let stem = match stem.rsplit_once('.') {
+        Some((head, tail))
+            if !head.is_empty()
+                && tail.len() == hash_length
+                && tail
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) =>
+        {
+            head
+        }
+        _ => stem,
+    };
+    let stem = crate::hash::strip_bundler_hash(stem);
+    if dir.is_empty() {
+        format!("{stem}{ext}")
+    } else {
+        format!("{dir}/{stem}{ext}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_names() {
+        assert_eq!(
+            stable_name("assets/index.3f9a1c2e.js", 8),
+            "assets/index.js"
+        );
+        assert_eq!(
+            stable_name("assets/index-BkD3c1xS.js", 8),
+            "assets/index.js"
+        );
+        assert_eq!(
+            stable_name("assets/app.3f9a.js.map", 4),
+            "assets/app.js.map"
+        );
+        assert_eq!(stable_name("index.html", 8), "index.html");
+        assert_eq!(
+            stable_name("img/hero.640.1a2b3c4d.avif", 8),
+            "img/hero.640.avif"
+        );
+    }
+
+    #[test]
+    fn sizes_print_like_size_limit() {
+        assert_eq!(kb(262_400), "262.4 kB");
+        assert_eq!(kb(999), "999 B");
+        assert_eq!(kb(250_000), "250 kB");
+        assert_eq!(kb(1_500_000), "1.5 MB");
+        assert_eq!(signed_kb(-12_400), "-12.4 kB");
+        assert_eq!(signed_kb(0), "±0 B");
+    }
+}
