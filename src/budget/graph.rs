@@ -61,11 +61,23 @@ impl Graph {
             let refs = |kind: RefKind| asset.references.get(&kind).into_iter().flatten();
             let statics = graph.statics.entry(key.clone()).or_default();
             match asset.kind {
-                Kind::Js => statics.extend(
-                    refs(RefKind::Import)
-                        .filter(|t| is_code(manifest, t))
-                        .cloned(),
-                ),
+                Kind::Js => {
+                    statics.extend(
+                        refs(RefKind::Import)
+                            .filter(|t| is_code(manifest, t))
+                            .cloned(),
+                    );
+                    // A stylesheet the code names with `new URL(…, import.meta.url)` is one
+                    // it loads (Vite's own CSS list is a `Literal` read only through its
+                    // manifest, below: it names every chunk's CSS, not only this one's).
+                    statics.extend(
+                        refs(RefKind::Asset)
+                            .filter(|t| {
+                                manifest.assets.get(*t).is_some_and(|a| a.kind == Kind::Css)
+                            })
+                            .cloned(),
+                    );
+                }
                 Kind::Css => statics.extend(refs(RefKind::Stylesheet).cloned()),
                 _ => {}
             }

@@ -238,6 +238,8 @@ pub fn evaluate(input: &Input) -> Report {
     let mut pages = Vec::new();
     let mut checks: Vec<Check> = Vec::new();
     let mut pending: BTreeMap<CheckKey, Pending> = BTreeMap::new();
+    type GrowthKey = (Vec<String>, u64, u64, String);
+    let mut growth: BTreeMap<GrowthKey, (String, Vec<String>, Limit<Growth>)> = BTreeMap::new();
     for (key, asset) in &manifest.assets {
         if asset.kind != Kind::Html {
             continue;
@@ -296,7 +298,7 @@ pub fn evaluate(input: &Input) -> Report {
                 &bundle.files,
                 bundle.bytes.of(compression),
                 limit,
-                subject,
+                subject.clone(),
                 &bundle.id,
                 members,
                 compression,
@@ -305,14 +307,18 @@ pub fn evaluate(input: &Input) -> Report {
             if let Some(before) = bundle.baseline
                 && limits.max_increase.is_set()
             {
-                checks.push(increase_check(
-                    &format!("{} ({})", bundle.id, compression.label()),
-                    &bundle.id,
+                // Pages sharing the bundle share the check, as above.
+                let key = (
+                    bundle.files.clone(),
                     before.of(compression),
                     bundle.bytes.of(compression),
-                    limits.max_increase,
-                    None,
-                ));
+                    format!("{:?}", limits.max_increase),
+                );
+                growth
+                    .entry(key)
+                    .or_insert_with(|| (subject.clone(), Vec::new(), limits.max_increase))
+                    .1
+                    .push(bundle.id.clone());
             }
         }
         let totals = |keys: &BTreeSet<String>| -> (Bytes, Vec<(String, Bytes)>) {
@@ -364,6 +370,16 @@ pub fn evaluate(input: &Input) -> Report {
     }
     pages.sort_by(|a, b| a.page.cmp(&b.page));
     checks.extend(pending.into_values().map(Pending::finish));
+    for ((_, before, after, _), (subject, covers, limit)) in growth {
+        let subject = format!(
+            "{subject}{} ({})",
+            more_pages(covers.len()),
+            compression.label()
+        );
+        let mut check = increase_check(&subject, "", before, after, limit, None);
+        check.covers = covers;
+        checks.push(check);
+    }
 
     // Files matched by `[[budgets.files]]`.
     for rule in &input.settings.files {
@@ -460,14 +476,7 @@ struct Pending {
 
 impl Pending {
     fn finish(self) -> Check {
-        let mut subject = self.subject;
-        if self.covers.len() > 1 {
-            let more = self.covers.len() - 1;
-            subject.push_str(&format!(
-                " (and {more} more page{})",
-                if more == 1 { "" } else { "s" }
-            ));
-        }
+        let subject = format!("{}{}", self.subject, more_pages(self.covers.len()));
         let mut check = limit_check(
             self.kind,
             subject,
@@ -479,6 +488,15 @@ impl Pending {
         );
         check.file = Some(self.file);
         check
+    }
+}
+
+/// ` (and 2 more pages)` for a check covering three pages.
+fn more_pages(covers: usize) -> String {
+    match covers {
+        0 | 1 => String::new(),
+        2 => " (and 1 more page)".to_string(),
+        n => format!(" (and {} more pages)", n - 1),
     }
 }
 
@@ -628,10 +646,13 @@ fn increase_check(
     }
 }
 
-/// `262.4 kB` (1 kB = 1000 bytes, as size-limit prints); bytes below 1 kB.
+/// `262.4 kB`, `16.75 kB` (1 kB = 1000 bytes, as size-limit prints; two decimals below
+/// 100 kB, so a few bytes over a budget do not print as equal to it); bytes below 1 kB.
 pub fn kb(bytes: u64) -> String {
     let (value, unit) = if bytes < 1000 {
         return format!("{bytes} B");
+    } else if bytes < 100_000 {
+        (format!("{:.2}", bytes as f64 / 1e3), "kB")
     } else if bytes < 1_000_000 {
         (format!("{:.1}", bytes as f64 / 1e3), "kB")
     } else {
@@ -707,6 +728,8 @@ mod tests {
         assert_eq!(kb(262_400), "262.4 kB");
         assert_eq!(kb(999), "999 B");
         assert_eq!(kb(250_000), "250 kB");
+        assert_eq!(kb(16_745), "16.75 kB");
+        assert_eq!(kb(12_400), "12.4 kB");
         assert_eq!(kb(1_500_000), "1.5 MB");
         assert_eq!(signed_kb(-12_400), "-12.4 kB");
         assert_eq!(signed_kb(0), "±0 B");

@@ -170,6 +170,7 @@ impl Row<'_> {
         match self.pages.len() {
             0 => String::new(),
             1 => self.pages[0].to_string(),
+            2 => format!("{} (+1 page)", self.pages[0]),
             n => format!("{} (+{} pages)", self.pages[0], n - 1),
         }
     }

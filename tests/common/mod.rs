@@ -43,6 +43,8 @@ pub fn distill(cwd: &Path, args: &[&str]) -> Output {
         .current_dir(cwd)
         .env("CI", "true")
         .env_remove("NO_COLOR")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .expect("run distill")
 }
