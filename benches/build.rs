@@ -52,6 +52,28 @@ fn bench(name: &str, root: &Path, tmp: &Path, runs: usize) {
     for (stage, t) in &outcome.timings {
         println!("    {stage:<16} {:>8.1} ms", t.as_secs_f64() * 1000.0);
     }
+
+    // `distill check`: on the output (sizes from its manifest), and on the raw input (every
+    // file compressed).
+    for (what, dir, runs) in [
+        ("output (manifest)", &out, runs),
+        ("input (measured)", &root.to_path_buf(), 3),
+    ] {
+        let settings = config::load(dir, &Overrides::default()).expect("settings");
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let outcome = distill::check(&settings, &Silent).expect("check");
+                assert!(!outcome.report.pages.is_empty());
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "    check {what:<18} {:>8.1} ms (median of {runs})",
+            times[times.len() / 2].as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// A synthetic Vite-like site: pages loading an entry that imports shared modules and lazily

@@ -148,3 +148,91 @@ fn built_vite_app_works_in_chromium() {
         );
     }
 }
+
+/// The HTML report opens from disk with no error and no request, shows the same numbers as the
+/// JSON report, and its tables sort when a heading is clicked.
+#[test]
+fn html_report_matches_the_json_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("budgets");
+    let cfg = tmp.path().join("distill.toml");
+    std::fs::write(&cfg, "[budgets]\nmain = \"15 kB\"\n").unwrap();
+    let out = distill(
+        tmp.path(),
+        &[
+            "check",
+            site.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--report",
+            "json=r.json",
+            "--report",
+            "html=r.html",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r.json")).unwrap()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check-report.mjs");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(tmp.path().join("r.html"))
+        .output()
+        .expect("run node");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown["errors"], serde_json::json!([]));
+    assert_eq!(shown["requests"], serde_json::json!([]));
+    assert_eq!(shown["status"], "fail");
+
+    // Every bundle shown is in the JSON with the same gzip size; its segments add up to it.
+    let bundles = shown["bundles"].as_array().unwrap();
+    assert_eq!(bundles.len(), 3);
+    for b in bundles {
+        let id = b["id"].as_str().unwrap();
+        let in_json = json["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["bundles"].as_array().unwrap())
+            .find(|x| x["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in the JSON report"));
+        assert_eq!(b["value"], in_json["bytes"]["gzip"], "{id}");
+        let segments: u64 = b["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(Some(segments), b["value"].as_u64(), "{id}");
+    }
+    let failing = bundles.iter().filter(|b| b["status"] == "fail").count();
+    assert_eq!(failing, 2);
+
+    // The files table holds every file with the JSON's sizes.
+    let files = shown["files"].as_array().unwrap();
+    assert_eq!(files.len(), json["files"].as_array().unwrap().len());
+    for (shown, f) in files.iter().zip(json["files"].as_array().unwrap()) {
+        assert_eq!(shown["name"], f["name"]);
+        assert_eq!(shown["size"], f["bytes"]["size"]);
+        assert_eq!(shown["gzip"], f["bytes"]["gzip"]);
+        assert_eq!(shown["brotli"], f["bytes"]["brotli"]);
+    }
+    let sizes = |key: &str| -> Vec<u64> {
+        shown[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect()
+    };
+    let mut sorted = sizes("ascending");
+    sorted.sort();
+    assert_eq!(sizes("ascending"), sorted);
+    sorted.reverse();
+    assert_eq!(sizes("descending"), sorted);
+}

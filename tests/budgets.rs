@@ -433,7 +433,7 @@ fn report_snapshots_are_deterministic() {
         "[budgets]\nmain = { warn = \"16.7 kB\", max = \"16.72 kB\" }\nmax_increase = \"1%\"\n\n[[budgets.files]]\nmatch = \"assets/gallery-*.js\"\nwarn = \"2 kB\"\n",
     );
     let run = |suffix: &str| {
-        let reports: Vec<String> = ["terminal", "json", "markdown", "github", "junit"]
+        let reports: Vec<String> = ["terminal", "json", "markdown", "github", "junit", "html"]
             .iter()
             .map(|f| format!("{f}={f}{suffix}.txt"))
             .collect();
@@ -447,7 +447,7 @@ fn report_snapshots_are_deterministic() {
     };
     run("1");
     run("2");
-    for format in ["terminal", "json", "markdown", "github", "junit"] {
+    for format in ["terminal", "json", "markdown", "github", "junit", "html"] {
         let a = read(tmp.path(), &format!("{format}1.txt"));
         let b = read(tmp.path(), &format!("{format}2.txt"));
         assert_eq!(a, b, "{format} differs between runs");

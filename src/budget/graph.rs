@@ -10,8 +10,13 @@
 //! stylesheets with their `@import`s. Each chunk that code reachable from the page imports
 //! dynamically starts a **route bundle**: the chunk, its static imports and its CSS, less what
 //! the main bundle already loads.
+//!
+//! Files are indices into [`Graph::keys`] (the manifest's keys, sorted), and each chunk's static
+//! closure is computed once and shared by every page: a site of hundreds of pages that each
+//! reach hundreds of lazy chunks stays fast.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
@@ -19,27 +24,30 @@ use crate::discover::Kind;
 use crate::output::manifest::{Asset, Manifest};
 use crate::refs::RefKind;
 
-/// The bundles of one page. Files are manifest keys (original paths).
+/// The bundles of one page, as indices into [`Graph::keys`], each list sorted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageBundles {
-    /// The page's manifest key.
-    pub page: String,
-    pub main: BTreeSet<String>,
+    pub main: Vec<usize>,
     /// `(chunk, files)` for each dynamically imported chunk, by chunk.
-    pub routes: Vec<(String, BTreeSet<String>)>,
+    pub routes: Vec<(usize, Vec<usize>)>,
     /// Images the page and its main bundle's CSS reference.
-    pub images: BTreeSet<String>,
+    pub images: Vec<usize>,
     /// Fonts the main bundle's CSS references, and fonts the page preloads.
-    pub fonts: BTreeSet<String>,
+    pub fonts: Vec<usize>,
 }
 
 /// Edges between files, from the manifest and Vite's manifest.
-#[derive(Debug, Default)]
-pub struct Graph {
+pub struct Graph<'m> {
+    /// The manifest's keys (original paths), sorted: a file's index is its position here.
+    pub keys: Vec<&'m str>,
+    assets: Vec<&'m Asset>,
+    kinds: Vec<Kind>,
     /// Loaded together with the file: JS static imports, CSS `@import`s, a chunk's CSS.
-    statics: BTreeMap<String, BTreeSet<String>>,
+    statics: Vec<Vec<usize>>,
     /// `import()`.
-    dynamics: BTreeMap<String, BTreeSet<String>>,
+    dynamics: Vec<Vec<usize>>,
+    /// Each file's static closure (itself included), computed on first use.
+    closures: Vec<OnceLock<Vec<usize>>>,
 }
 
 /// The part of a Vite manifest chunk the graph reads.
@@ -54,166 +62,189 @@ struct ViteChunk {
     css: Vec<String>,
 }
 
-impl Graph {
-    pub fn new(manifest: &Manifest, vite: Option<&str>) -> Graph {
-        let mut graph = Graph::default();
-        for (key, asset) in &manifest.assets {
-            let refs = |kind: RefKind| asset.references.get(&kind).into_iter().flatten();
-            let statics = graph.statics.entry(key.clone()).or_default();
+impl<'m> Graph<'m> {
+    pub fn new(manifest: &'m Manifest, vite: Option<&str>) -> Graph<'m> {
+        let keys: Vec<&str> = manifest.assets.keys().map(String::as_str).collect();
+        let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let kinds: Vec<Kind> = manifest.assets.values().map(|a| a.kind).collect();
+        let n = keys.len();
+        let mut statics: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+        let mut dynamics: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+        let targets = |asset: &Asset, kind: RefKind| -> Vec<usize> {
+            asset
+                .references
+                .get(&kind)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| index.get(t.as_str()).copied())
+                .collect()
+        };
+        let is_code = |i: &usize| matches!(kinds[*i], Kind::Js | Kind::Css);
+        for (i, asset) in manifest.assets.values().enumerate() {
             match asset.kind {
                 Kind::Js => {
-                    statics.extend(
-                        refs(RefKind::Import)
-                            .filter(|t| is_code(manifest, t))
-                            .cloned(),
+                    statics[i].extend(targets(asset, RefKind::Import).into_iter().filter(is_code));
+                    // A stylesheet the code names with `new URL(…, import.meta.url)` is one it
+                    // loads. (Vite's list of CSS is a `Literal` naming every chunk's CSS, not
+                    // only this one's; it is read through Vite's manifest, below.)
+                    statics[i].extend(
+                        targets(asset, RefKind::Asset)
+                            .into_iter()
+                            .filter(|t| kinds[*t] == Kind::Css),
                     );
-                    // A stylesheet the code names with `new URL(…, import.meta.url)` is one
-                    // it loads (Vite's own CSS list is a `Literal` read only through its
-                    // manifest, below: it names every chunk's CSS, not only this one's).
-                    statics.extend(
-                        refs(RefKind::Asset)
-                            .filter(|t| {
-                                manifest.assets.get(*t).is_some_and(|a| a.kind == Kind::Css)
-                            })
-                            .cloned(),
+                    dynamics[i].extend(
+                        targets(asset, RefKind::DynamicImport)
+                            .into_iter()
+                            .filter(|t| kinds[*t] == Kind::Js),
                     );
                 }
-                Kind::Css => statics.extend(refs(RefKind::Stylesheet).cloned()),
+                Kind::Css => statics[i].extend(targets(asset, RefKind::Stylesheet)),
                 _ => {}
-            }
-            if asset.kind == Kind::Js {
-                let dynamics = graph.dynamics.entry(key.clone()).or_default();
-                dynamics.extend(
-                    refs(RefKind::DynamicImport)
-                        .filter(|t| is_code(manifest, t))
-                        .cloned(),
-                );
             }
         }
         if let Some(chunks) =
             vite.and_then(|t| serde_json::from_str::<BTreeMap<String, ViteChunk>>(t).ok())
         {
-            let file_of = |key: &String| chunks.get(key).map(|c| c.file.clone());
+            let file_of = |key: &String| {
+                chunks
+                    .get(key)
+                    .and_then(|c| index.get(c.file.as_str()).copied())
+            };
             for chunk in chunks.values() {
-                if !manifest.assets.contains_key(&chunk.file) {
+                let Some(&i) = index.get(chunk.file.as_str()) else {
                     continue;
+                };
+                statics[i].extend(chunk.imports.iter().filter_map(file_of));
+                statics[i].extend(
+                    chunk
+                        .css
+                        .iter()
+                        .filter_map(|c| index.get(c.as_str()).copied()),
+                );
+                dynamics[i].extend(chunk.dynamic_imports.iter().filter_map(file_of));
+            }
+        }
+        Graph {
+            keys,
+            assets: manifest.assets.values().collect(),
+            kinds,
+            statics: statics
+                .into_iter()
+                .map(|s| s.into_iter().collect())
+                .collect(),
+            dynamics: dynamics
+                .into_iter()
+                .map(|s| s.into_iter().collect())
+                .collect(),
+            closures: (0..n).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// `file` and everything it loads statically, sorted.
+    fn closure(&self, file: usize) -> &[usize] {
+        self.closures[file].get_or_init(|| {
+            // Closures are small next to the site: a set, not a flag per file.
+            let mut seen = std::collections::HashSet::new();
+            let mut queue = VecDeque::from([file]);
+            while let Some(f) = queue.pop_front() {
+                if seen.insert(f) {
+                    queue.extend(self.statics[f].iter().copied());
                 }
-                let statics = graph.statics.entry(chunk.file.clone()).or_default();
-                statics.extend(chunk.imports.iter().filter_map(file_of));
-                statics.extend(chunk.css.iter().cloned());
-                let dynamics = graph.dynamics.entry(chunk.file.clone()).or_default();
-                dynamics.extend(chunk.dynamic_imports.iter().filter_map(file_of));
             }
-        }
-        // Only edges between files that exist.
-        for edges in graph
-            .statics
-            .values_mut()
-            .chain(graph.dynamics.values_mut())
-        {
-            edges.retain(|t| manifest.assets.contains_key(t));
-        }
-        graph
+            let mut out: Vec<usize> = seen.into_iter().collect();
+            out.sort_unstable();
+            out
+        })
     }
 
-    /// `roots` and everything they load statically.
-    fn closure(&self, roots: impl IntoIterator<Item = String>) -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut queue: VecDeque<String> = roots.into_iter().collect();
-        while let Some(file) = queue.pop_front() {
-            if !seen.insert(file.clone()) {
-                continue;
-            }
-            if let Some(next) = self.statics.get(&file) {
-                queue.extend(next.iter().filter(|n| !seen.contains(*n)).cloned());
-            }
-        }
-        seen
-    }
-
-    /// The chunks `files` import dynamically.
-    fn dynamic_targets<'a>(&'a self, files: &'a BTreeSet<String>) -> BTreeSet<&'a String> {
-        files
-            .iter()
-            .filter_map(|f| self.dynamics.get(f))
-            .flatten()
-            .collect()
-    }
-
-    /// The bundles of the page `key`.
-    pub fn page(&self, manifest: &Manifest, key: &str, page: &Asset) -> PageBundles {
-        let refs = |kind: RefKind| page.references.get(&kind).into_iter().flatten();
-        let kind_of = |t: &String| manifest.assets.get(t).map(|a| a.kind);
-        let entries = refs(RefKind::Script)
+    /// The bundles of `page`.
+    pub fn page(&self, page: &Asset) -> PageBundles {
+        let index = |t: &String| self.keys.binary_search(&t.as_str()).ok();
+        let refs = |kind: RefKind| {
+            page.references
+                .get(&kind)
+                .into_iter()
+                .flatten()
+                .filter_map(index)
+        };
+        let code = |i: &usize| matches!(self.kinds[*i], Kind::Js | Kind::Css);
+        let mut in_main = vec![false; self.keys.len()];
+        let mut main = Vec::new();
+        for entry in refs(RefKind::Script)
             .chain(refs(RefKind::Import))
             .chain(refs(RefKind::Preload))
             .chain(refs(RefKind::Stylesheet))
-            .filter(|t| matches!(kind_of(t), Some(Kind::Js | Kind::Css)))
-            .cloned();
-        let main = self.closure(entries);
-
-        let mut routes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut queue: VecDeque<String> = self
-            .dynamic_targets(&main)
-            .into_iter()
-            .chain(refs(RefKind::DynamicImport))
-            .filter(|t| kind_of(t) == Some(Kind::Js))
-            .cloned()
-            .collect();
-        while let Some(chunk) = queue.pop_front() {
-            if main.contains(&chunk) || routes.contains_key(&chunk) {
-                continue;
+            .filter(code)
+        {
+            for &f in self.closure(entry) {
+                if !std::mem::replace(&mut in_main[f], true) {
+                    main.push(f);
+                }
             }
-            let files: BTreeSet<String> = self
-                .closure([chunk.clone()])
-                .into_iter()
-                .filter(|f| !main.contains(f))
-                .collect();
-            queue.extend(self.dynamic_targets(&files).into_iter().cloned());
-            routes.insert(chunk, files);
         }
+        main.sort_unstable();
+
+        let mut routes: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut queued = vec![false; self.keys.len()];
+        let mut queue: VecDeque<usize> = VecDeque::new();
+        let mut push = |i: usize, queue: &mut VecDeque<usize>| {
+            if !in_main[i] && !std::mem::replace(&mut queued[i], true) {
+                queue.push_back(i);
+            }
+        };
+        for &f in &main {
+            for &d in &self.dynamics[f] {
+                push(d, &mut queue);
+            }
+        }
+        for d in refs(RefKind::DynamicImport).filter(|i| self.kinds[*i] == Kind::Js) {
+            push(d, &mut queue);
+        }
+        while let Some(chunk) = queue.pop_front() {
+            let files: Vec<usize> = self
+                .closure(chunk)
+                .iter()
+                .copied()
+                .filter(|f| !in_main[*f])
+                .collect();
+            for &f in &files {
+                for &d in &self.dynamics[f] {
+                    push(d, &mut queue);
+                }
+            }
+            routes.push((chunk, files));
+        }
+        routes.sort_unstable_by_key(|(chunk, _)| *chunk);
 
         let mut images = BTreeSet::new();
         let mut fonts = BTreeSet::new();
-        let sources = std::iter::once(key.to_string()).chain(
-            main.iter()
-                .filter(|f| kind_of(f) == Some(Kind::Css))
-                .cloned(),
-        );
-        for source in sources {
-            let Some(asset) = manifest.assets.get(&source) else {
-                continue;
-            };
+        let mut collect = |asset: &Asset| {
             for (kind, targets) in &asset.references {
                 if matches!(kind, RefKind::Navigation | RefKind::SourceMap) {
                     continue;
                 }
-                for t in targets {
-                    match kind_of(t) {
-                        Some(Kind::Image) => {
-                            images.insert(t.clone());
+                for t in targets.iter().filter_map(index) {
+                    match self.kinds[t] {
+                        Kind::Image => {
+                            images.insert(t);
                         }
-                        Some(Kind::Font) => {
-                            fonts.insert(t.clone());
+                        Kind::Font => {
+                            fonts.insert(t);
                         }
                         _ => {}
                     }
                 }
             }
+        };
+        collect(page);
+        for &f in main.iter().filter(|f| self.kinds[**f] == Kind::Css) {
+            collect(self.assets[f]);
         }
         PageBundles {
-            page: key.to_string(),
             main,
-            routes: routes.into_iter().collect(),
-            images,
-            fonts,
+            routes,
+            images: images.into_iter().collect(),
+            fonts: fonts.into_iter().collect(),
         }
     }
-}
-
-fn is_code(manifest: &Manifest, target: &str) -> bool {
-    manifest
-        .assets
-        .get(target)
-        .is_some_and(|a| matches!(a.kind, Kind::Js | Kind::Css))
 }

@@ -10,7 +10,7 @@ pub mod graph;
 pub mod settings;
 mod sizes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -46,7 +46,7 @@ pub enum Status {
     Pass,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Bytes {
     pub size: u64,
     pub gzip: u64,
@@ -87,7 +87,7 @@ pub struct Page {
     pub fonts: Bytes,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BundleKind {
     Main,
@@ -187,22 +187,21 @@ pub fn evaluate(input: &Input) -> Report {
     let compression = input.settings.compression;
     let graph = graph::Graph::new(manifest, input.vite);
     let hash_length = manifest.hash.length;
-    let name_of = |key: &str| -> String {
-        manifest
-            .assets
-            .get(key)
-            .map_or_else(|| key.to_string(), |a| stable_name(&a.file, hash_length))
-    };
-    let bytes_of = |key: &str| -> Bytes {
-        manifest
-            .assets
-            .get(key)
-            .map_or(Bytes::default(), |a| Bytes {
-                size: a.size,
-                gzip: a.gzip.unwrap_or(a.size),
-                brotli: a.brotli.unwrap_or(a.size),
-            })
-    };
+    // Per file, by graph index (the manifest's order): its stable name and sizes.
+    let names: Vec<String> = manifest
+        .assets
+        .values()
+        .map(|a| stable_name(&a.file, hash_length))
+        .collect();
+    let sizes: Vec<Bytes> = manifest
+        .assets
+        .values()
+        .map(|a| Bytes {
+            size: a.size,
+            gzip: a.gzip.unwrap_or(a.size),
+            brotli: a.brotli.unwrap_or(a.size),
+        })
+        .collect();
     let baseline_bundles: BTreeMap<&str, Bytes> = input
         .baseline
         .iter()
@@ -220,16 +219,14 @@ pub fn evaluate(input: &Input) -> Report {
     // Files.
     let mut files: Vec<File> = manifest
         .assets
-        .iter()
-        .map(|(key, asset)| {
-            let name = name_of(key);
-            File {
-                baseline: baseline_files.get(name.as_str()).copied(),
-                name,
-                file: asset.file.clone(),
-                kind: asset.kind,
-                bytes: bytes_of(key),
-            }
+        .values()
+        .enumerate()
+        .map(|(i, asset)| File {
+            baseline: baseline_files.get(names[i].as_str()).copied(),
+            name: names[i].clone(),
+            file: asset.file.clone(),
+            kind: asset.kind,
+            bytes: sizes[i],
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
@@ -238,49 +235,50 @@ pub fn evaluate(input: &Input) -> Report {
     let mut pages = Vec::new();
     let mut checks: Vec<Check> = Vec::new();
     let mut pending: BTreeMap<CheckKey, Pending> = BTreeMap::new();
-    type GrowthKey = (Vec<String>, u64, u64, String);
+    type GrowthKey = (usize, u64, u64, String);
+    let mut templates: Vec<Template> = Vec::new();
+    let mut template_of: HashMap<(Vec<usize>, Compression), usize> = HashMap::new();
     let mut growth: BTreeMap<GrowthKey, (String, Vec<String>, Limit<Growth>)> = BTreeMap::new();
-    for (key, asset) in &manifest.assets {
+    for asset in manifest.assets.values() {
         if asset.kind != Kind::Html {
             continue;
         }
         let page_path = format!("/{}", asset.file);
         let limits = input.settings.for_page(&page_path);
-        let found = graph.page(manifest, key, asset);
-        let make = |kind: BundleKind, chunk: Option<&String>, keys: &BTreeSet<String>| {
-            let mut members: Vec<(String, Bytes)> =
-                keys.iter().map(|k| (name_of(k), bytes_of(k))).collect();
-            members.sort_by(|a, b| {
-                b.1.of(compression)
-                    .cmp(&a.1.of(compression))
-                    .then(a.0.cmp(&b.0))
-            });
-            let mut bytes = Bytes::default();
-            for (_, b) in &members {
-                bytes.add(*b);
-            }
-            let chunk = chunk.map(|c| name_of(c));
+        let found = graph.page(asset);
+        // Bundles of the same files (most pages share theirs) are worked out once.
+        let mut bundles: Vec<(Bundle, usize)> = Vec::new();
+        let parts = std::iter::once((BundleKind::Main, None, &found.main)).chain(
+            found
+                .routes
+                .iter()
+                .map(|(chunk, files)| (BundleKind::Route, Some(*chunk), files)),
+        );
+        for (kind, chunk, files) in parts {
+            let t = *template_of
+                .entry((files.clone(), compression))
+                .or_insert_with(|| {
+                    templates.push(Template::new(files, &names, &sizes, compression));
+                    templates.len() - 1
+                });
+            let template = &templates[t];
+            let chunk = chunk.map(|c| names[c].clone());
             let id = match &chunk {
                 None => format!("{page_path} main"),
                 Some(c) => format!("{page_path} route {c}"),
             };
-            (
-                Bundle {
-                    baseline: baseline_bundles.get(id.as_str()).copied(),
-                    id,
-                    kind,
-                    chunk,
-                    files: members.iter().map(|(n, _)| n.clone()).collect(),
-                    bytes,
-                },
-                members,
-            )
-        };
-        let mut bundles = vec![make(BundleKind::Main, None, &found.main)];
-        for (chunk, keys) in &found.routes {
-            bundles.push(make(BundleKind::Route, Some(chunk), keys));
+            let bundle = Bundle {
+                baseline: baseline_bundles.get(id.as_str()).copied(),
+                id,
+                kind,
+                chunk,
+                files: template.files.clone(),
+                bytes: template.bytes,
+            };
+            bundles.push((bundle, t));
         }
-        for (bundle, members) in &bundles {
+        for (bundle, t) in &bundles {
+            let members = &templates[*t].largest;
             let (kind, limit) = match bundle.kind {
                 BundleKind::Main => (CheckKind::Main, limits.main),
                 BundleKind::Route => (CheckKind::Route, limits.route),
@@ -295,7 +293,7 @@ pub fn evaluate(input: &Input) -> Report {
             queue(
                 &mut pending,
                 kind,
-                &bundle.files,
+                *t,
                 bundle.bytes.of(compression),
                 limit,
                 subject.clone(),
@@ -309,7 +307,7 @@ pub fn evaluate(input: &Input) -> Report {
             {
                 // Pages sharing the bundle share the check, as above.
                 let key = (
-                    bundle.files.clone(),
+                    *t,
                     before.of(compression),
                     bundle.bytes.of(compression),
                     format!("{:?}", limits.max_increase),
@@ -321,46 +319,40 @@ pub fn evaluate(input: &Input) -> Report {
                     .push(bundle.id.clone());
             }
         }
-        let totals = |keys: &BTreeSet<String>| -> (Bytes, Vec<(String, Bytes)>) {
-            let mut total = Bytes::default();
-            let mut members: Vec<(String, Bytes)> =
-                keys.iter().map(|k| (name_of(k), bytes_of(k))).collect();
-            members.sort_by(|a, b| b.1.size.cmp(&a.1.size).then(a.0.cmp(&b.0)));
-            for (_, b) in &members {
-                total.add(*b);
-            }
-            (total, members)
-        };
-        let (images, image_members) = totals(&found.images);
-        let (fonts, font_members) = totals(&found.fonts);
-        for (kind, limit, total, members, what) in [
-            (
-                CheckKind::Images,
-                limits.images,
-                images,
-                image_members,
-                "images",
-            ),
-            (CheckKind::Fonts, limits.fonts, fonts, font_members, "fonts"),
-        ] {
-            if members.is_empty() {
+        // Images and fonts are sent as they are: their raw size counts.
+        let mut page_totals = [Bytes::default(); 2];
+        for (slot, (kind, limit, files, what)) in [
+            (CheckKind::Images, limits.images, &found.images, "images"),
+            (CheckKind::Fonts, limits.fonts, &found.fonts, "fonts"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if files.is_empty() {
                 continue;
             }
-            let names: Vec<String> = members.iter().map(|(n, _)| n.clone()).collect();
-            // Images and fonts are sent as they are: their raw size counts.
+            let t = *template_of
+                .entry((files.clone(), Compression::None))
+                .or_insert_with(|| {
+                    templates.push(Template::new(files, &names, &sizes, Compression::None));
+                    templates.len() - 1
+                });
+            let template = &templates[t];
+            page_totals[slot] = template.bytes;
             queue(
                 &mut pending,
                 kind,
-                &names,
-                total.size,
+                t,
+                template.bytes.size,
                 limit,
                 format!("{what} of {page_path}"),
                 &format!("{page_path} {what}"),
-                &members,
+                &template.largest,
                 Compression::None,
                 &asset.file,
             );
         }
+        let [images, fonts] = page_totals;
         pages.push(Page {
             page: page_path,
             bundles: bundles.into_iter().map(|(b, _)| b).collect(),
@@ -461,7 +453,39 @@ pub fn evaluate(input: &Input) -> Report {
 }
 
 /// Bundles that several pages share (same files, same limit) are one check.
-type CheckKey = (CheckKind, Vec<String>, Option<u64>, Option<u64>);
+type CheckKey = (CheckKind, usize, Option<u64>, Option<u64>);
+
+/// What a set of files adds up to, worked out once however many pages load it.
+struct Template {
+    /// Stable names, largest first.
+    files: Vec<String>,
+    bytes: Bytes,
+    /// The three largest, for messages.
+    largest: Vec<(String, Bytes)>,
+}
+
+impl Template {
+    fn new(files: &[usize], names: &[String], sizes: &[Bytes], compression: Compression) -> Self {
+        let mut members: Vec<(String, Bytes)> = files
+            .iter()
+            .map(|&f| (names[f].clone(), sizes[f]))
+            .collect();
+        members.sort_by(|a, b| {
+            b.1.of(compression)
+                .cmp(&a.1.of(compression))
+                .then(a.0.cmp(&b.0))
+        });
+        let mut bytes = Bytes::default();
+        for (_, b) in &members {
+            bytes.add(*b);
+        }
+        Template {
+            files: members.iter().map(|(n, _)| n.clone()).collect(),
+            bytes,
+            largest: members.into_iter().take(3).collect(),
+        }
+    }
+}
 
 struct Pending {
     kind: CheckKind,
@@ -504,7 +528,7 @@ fn more_pages(covers: usize) -> String {
 fn queue(
     pending: &mut BTreeMap<CheckKey, Pending>,
     kind: CheckKind,
-    files: &[String],
+    template: usize,
     value: u64,
     limit: Limit<u64>,
     subject: String,
@@ -517,7 +541,7 @@ fn queue(
     if !limit.is_set() {
         return;
     }
-    let key = (kind, files.to_vec(), limit.warn, limit.max);
+    let key = (kind, template, limit.warn, limit.max);
     pending
         .entry(key)
         .or_insert_with(|| Pending {

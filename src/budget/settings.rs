@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{BudgetsSection, LimitSpec};
 
 /// Which size a budget compares: what the server sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     #[default]

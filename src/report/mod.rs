@@ -4,6 +4,7 @@
 //! from the report to text; [`emit`] decides where each goes.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -115,7 +116,7 @@ pub fn emit(
             Format::Junit => to(path, &junit::render(report))?,
             Format::Html => write(
                 path.unwrap_or(Path::new("distill-report.html")),
-                &markdown::render(report),
+                &html::render(report),
             )?,
             Format::Github => {
                 to(path, &github::annotations(report))?;
@@ -195,30 +196,43 @@ impl Row<'_> {
 /// Every bundle of every page, pages sharing identical bundles merged, failures first, then
 /// by size.
 pub fn rows(report: &Report) -> Vec<Row<'_>> {
+    use std::collections::HashMap;
+
     use crate::budget::CheckKind;
+    let check_of: HashMap<&str, &crate::budget::Check> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.kind, CheckKind::Main | CheckKind::Route))
+        .flat_map(|c| c.covers.iter().map(move |id| (id.as_str(), c)))
+        .collect();
+    type Key<'a> = (
+        crate::budget::BundleKind,
+        Option<&'a str>,
+        &'a [String],
+        Option<crate::budget::Bytes>,
+    );
+    let mut index: HashMap<Key, usize> = HashMap::new();
     let mut rows: Vec<Row> = Vec::new();
     for page in &report.pages {
         for bundle in &page.bundles {
             if bundle.files.is_empty() {
                 continue;
             }
-            if let Some(row) = rows.iter_mut().find(|r| {
-                r.bundle.kind == bundle.kind
-                    && r.bundle.chunk == bundle.chunk
-                    && r.bundle.files == bundle.files
-                    && r.bundle.baseline == bundle.baseline
-            }) {
-                row.pages.push(&page.page);
+            let key = (
+                bundle.kind,
+                bundle.chunk.as_deref(),
+                bundle.files.as_slice(),
+                bundle.baseline,
+            );
+            if let Some(&i) = index.get(&key) {
+                rows[i].pages.push(&page.page);
                 continue;
             }
-            let check = report.checks.iter().find(|c| {
-                matches!(c.kind, CheckKind::Main | CheckKind::Route)
-                    && c.covers.contains(&bundle.id)
-            });
+            index.insert(key, rows.len());
             rows.push(Row {
                 bundle,
                 pages: vec![&page.page],
-                check,
+                check: check_of.get(bundle.id.as_str()).copied(),
             });
         }
     }
