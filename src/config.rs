@@ -47,6 +47,22 @@ pub struct FileConfig {
     pub images: ImagesSection,
     #[serde(default)]
     pub budgets: BudgetsSection,
+    #[serde(default)]
+    pub js: JsSection,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct JsSection {
+    pub minify: Option<MinifySetting>,
+}
+
+/// `[js] minify = "auto" | true | false`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum MinifySetting {
+    Bool(bool),
+    Word(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,6 +266,7 @@ pub struct Settings {
     pub precompress: Vec<Encoding>,
     pub headers: HeaderSettings,
     pub css_minify: bool,
+    pub js_minify: crate::js::minify::Mode,
     pub budgets: crate::budget::settings::BudgetSettings,
     pub baseline: Option<PathBuf>,
     /// The config file that was read, if any (for messages).
@@ -520,12 +537,31 @@ fn resolve(
         origin,
     };
     let css_minify = file.css.minify.unwrap_or(true);
+    let js_minify = match &file.js.minify {
+        None => crate::js::minify::Mode::Auto,
+        Some(MinifySetting::Bool(true)) => crate::js::minify::Mode::Always,
+        Some(MinifySetting::Bool(false)) => crate::js::minify::Mode::Never,
+        Some(MinifySetting::Word(w)) if w == "auto" => crate::js::minify::Mode::Auto,
+        Some(MinifySetting::Word(w)) => {
+            return Err(config_error(
+                &path,
+                format!("[js] minify must be \"auto\", true or false, got {w:?}"),
+            ));
+        }
+    };
     let images_section = file.images.clone();
     let images = resolve_images(file.images, &path)?;
     let mut budgets =
         crate::budget::settings::resolve(file.budgets).map_err(|m| config_error(&path, m))?;
     budgets.enabled &= !o.no_budgets;
-    let digest = settings_digest(&hash, &precompress, &headers, css_minify, &images_section);
+    let digest = settings_digest(
+        &hash,
+        &precompress,
+        &headers,
+        css_minify,
+        js_minify,
+        &images_section,
+    );
     Ok(Settings {
         root: root.to_path_buf(),
         images,
@@ -537,6 +573,7 @@ fn resolve(
         precompress,
         headers,
         css_minify,
+        js_minify,
         budgets,
         baseline: o.baseline.clone(),
         config_file: path,
@@ -596,10 +633,11 @@ fn settings_digest(
     precompress: &[Encoding],
     headers: &HeaderSettings,
     css_minify: bool,
+    js_minify: crate::js::minify::Mode,
     images: &ImagesSection,
 ) -> String {
     let text = format!(
-        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {}\nimages {:?}\n",
+        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {}\njs {:?}\nimages {:?}\n",
         env!("CARGO_PKG_VERSION"),
         hash.enabled,
         hash.length,
@@ -612,6 +650,7 @@ fn settings_digest(
         headers.revalidate,
         headers.max_rules,
         css_minify,
+        js_minify,
         images,
     );
     blake3::hash(text.as_bytes()).to_hex()[..16].to_string()

@@ -84,6 +84,8 @@ pub struct SourceFile {
     pub kind: Kind,
     pub size: u64,
     pub content: Content,
+    /// The content was transformed after reading (JS minified): write it, do not copy `disk`.
+    pub edited: bool,
 }
 
 #[derive(Debug, Default)]
@@ -228,6 +230,7 @@ fn read_file(path: String, disk: PathBuf) -> Result<SourceFile, Error> {
             kind,
             size,
             content,
+            edited: false,
         })
     } else {
         let mut hasher = blake3::Hasher::new();
@@ -240,6 +243,7 @@ fn read_file(path: String, disk: PathBuf) -> Result<SourceFile, Error> {
             content: Content::Binary {
                 digest: *hasher.finalize().as_bytes(),
             },
+            edited: false,
         })
     }
 }

@@ -54,6 +54,7 @@ pub struct Outcome {
     pub files: usize,
     pub hashed: usize,
     pub images: image::stage::Summary,
+    pub js: js::minify::Summary,
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub diagnostics: Vec<Diagnostic>,
@@ -106,12 +107,20 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
             files: done,
             hashed: 0,
             images: image::stage::Summary::default(),
+            js: js::minify::Summary::default(),
             bytes_in,
             bytes_out: bytes_in,
             diagnostics: discovered.diagnostics,
             timings,
         });
     }
+
+    let mut discovered = discovered;
+    progress.stage("js", 0);
+    let js = js::minify::minify_files(&mut discovered.files, settings.js_minify);
+    progress.finish();
+    lap("js", &mut timings);
+    cancel::check()?;
 
     progress.stage("plan", discovered.files.len() as u64);
     let mut plan = plan::plan(discovered.files, settings);
@@ -201,6 +210,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         files: files.len(),
         hashed: files.iter().filter(|f| f.hashed).count(),
         images,
+        js,
         bytes_in,
         bytes_out: files.iter().map(|f| f.sizes.size).sum(),
         diagnostics,
@@ -420,7 +430,12 @@ fn assemble(
                     let digest = *blake3::hash(text.as_bytes()).as_bytes();
                     (Data::Text(text), digest)
                 }
-                None => (Data::Copy(source.disk.clone()), file.content_digest()),
+                None => match &source.content {
+                    Content::Text(text) if source.edited => {
+                        (Data::Text(text.clone()), file.content_digest())
+                    }
+                    _ => (Data::Copy(source.disk.clone()), file.content_digest()),
+                },
             };
             let compressible = source.kind.compressible(&source.path);
             let (sizes, compressed) = match &data {

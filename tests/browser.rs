@@ -87,6 +87,17 @@ fn built_example_site_works_in_chromium() {
             a["url"]
         );
     }
+    // The hand-written script on the about page was minified, and still works (its button
+    // was clicked above, and the page's inline script called its global).
+    let names_ = names(&out);
+    let visits = std::fs::metadata(out.join(&names_["js/visits.js"]))
+        .unwrap()
+        .len();
+    let original = std::fs::metadata(example.join("js/visits.js"))
+        .unwrap()
+        .len();
+    assert!(visits < original * 3 / 4, "{visits} vs {original}");
+    assert_eq!(after["pages"][1]["clicks"].as_array().unwrap().len(), 2);
     // The menu opened and the gallery rendered on the home page...
     assert_eq!(after["pages"][0]["clicks"].as_array().unwrap().len(), 2);
     assert_eq!(after["pages"][0]["images"].as_array().unwrap().len(), 5);

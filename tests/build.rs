@@ -698,3 +698,57 @@ fn in_place_on_the_working_directory() {
         stderr(&inside)
     );
 }
+
+/// `[js] minify`: "auto" (the default) minifies hand-written scripts and leaves bundler output
+/// (here: a file with a source map) alone; `true` minifies everything; `false` nothing. The
+/// minified code keeps its references (rewritten to the new names).
+#[test]
+fn js_minify_modes() {
+    let site = fixture("site");
+    let run = |config: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("distill.toml"), config).unwrap();
+        let err = ok(&distill(
+            tmp.path(),
+            &[
+                "build",
+                site.to_str().unwrap(),
+                "--out",
+                "out",
+                "--no-budgets",
+            ],
+        ));
+        let out = tmp.path().join("out");
+        let n = names(&out);
+        let size = |f: &str| std::fs::metadata(out.join(&n[f])).unwrap().len();
+        let route = read(&out, &n["assets/route.js"]);
+        (
+            tmp,
+            err,
+            size("assets/route.js"),
+            size("assets/app-BkD3c1xS.js"),
+            route,
+        )
+    };
+    let (_t, err, route, app, route_text) = run("");
+    assert!(!route_text.contains("\n  "), "{route_text}");
+    assert!(route_text.contains("import{"), "{route_text}");
+    assert!(err.contains("scripts minified"), "{err}");
+    // The source-mapped bundle keeps its layout (its names change, so compare lines).
+    let (_t, _, _, app_off, _) = run("[js]\nminify = false\n");
+    assert_eq!(app, app_off);
+    let (_t, _, route_off, _, route_off_text) = run("[js]\nminify = false\n");
+    assert!(route_off_text.contains("\n"), "{route_off_text}");
+    assert!(route_off > route);
+    let (_t, _, _, app_on, _) = run("[js]\nminify = true\n");
+    assert!(app_on < app, "{app_on} vs {app}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("distill.toml"), "[js]\nminify = \"yes\"\n").unwrap();
+    let out = distill(
+        tmp.path(),
+        &["build", site.to_str().unwrap(), "--out", "out"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("[js] minify must be \"auto\", true or false"));
+}

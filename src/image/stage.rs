@@ -209,6 +209,7 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
                     content: Content::Binary {
                         digest: v.file.digest,
                     },
+                    edited: false,
                 },
                 naming: Naming::Hash { strip: false },
                 body: Body::Opaque,

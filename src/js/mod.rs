@@ -6,6 +6,8 @@
 //! site paths (how Vite writes asset URLs and its preload list). Each reference keeps its byte
 //! range, so the rewrite is a splice with no second parse.
 
+pub mod minify;
+
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::{BytePos, FileName, SourceMap, Span, Spanned, sync::Lrc};
 use swc_core::ecma::ast::*;

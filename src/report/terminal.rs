@@ -107,8 +107,17 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                     bytes(i.saved)
                 ),
             };
+            let scripts = match outcome.js {
+                j if j.files == 0 => String::new(),
+                j => format!(
+                    ", {} script{} minified (-{})",
+                    j.files,
+                    if j.files == 1 { "" } else { "s" },
+                    bytes(j.saved)
+                ),
+            };
             format!(
-                "{} files ({} hashed{images}), {} -> {} in {:.2}s -> {}{}",
+                "{} files ({} hashed{images}{scripts}), {} -> {} in {:.2}s -> {}{}",
                 outcome.files,
                 outcome.hashed,
                 bytes(outcome.bytes_in),
