@@ -207,7 +207,10 @@ fn baseline_shows_changes_and_limits_growth() {
     std::fs::remove_file(site.join("assets/gallery-Ab12Cd34.css")).unwrap();
     std::fs::write(site.join("assets/new-Zx81Yq2W.js"), "export const n = 1;\n").unwrap();
 
-    let cfg = config(tmp.path(), "[budgets]\nmax_increase = \"2%\"\n");
+    let cfg = config(
+        tmp.path(),
+        "[budgets]\nmax_increase = \"2%\"\nmain = \"17 kB\"\n",
+    );
     let out = distill(
         tmp.path(),
         &[
@@ -230,6 +233,15 @@ fn baseline_shows_changes_and_limits_growth() {
             "budget exceeded: growth of main bundle of /about.html (and 1 more page) (gzip): +"
         ),
         "{err}"
+    );
+    // The failure says what grew since the baseline.
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("budget exceeded: main bundle of /about.html"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("; grew +") && line.contains("since the baseline: assets/vendor.js +"),
+        "{line}"
     );
     let now = json(&tmp.path().join("now.json"));
     let base = json(&tmp.path().join("base.json"));
@@ -453,4 +465,38 @@ fn report_snapshots_are_deterministic() {
         assert_eq!(a, b, "{format} differs between runs");
         insta::assert_snapshot!(format!("report_{format}"), a);
     }
+}
+
+/// The terminal table is coloured only when asked (a terminal without `NO_COLOR`): the JSON
+/// report read back renders the same table either way, less the escape codes.
+#[test]
+fn terminal_colour_is_optional() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("budgets");
+    let cfg = config(tmp.path(), "[budgets]\nmain = \"15 kB\"\n");
+    let out = distill(
+        tmp.path(),
+        &[
+            "check",
+            site.to_str().unwrap(),
+            "--config",
+            &cfg,
+            "--report",
+            "json=r.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // Not a terminal here: no colour on stderr.
+    assert!(!stderr(&out).contains('\x1b'));
+    let text = std::fs::read_to_string(tmp.path().join("r.json")).unwrap();
+    let report: distill::budget::Report = serde_json::from_str(&text).unwrap();
+    let plain = distill::report::terminal::budgets(&report, false, false);
+    let coloured = distill::report::terminal::budgets(&report, true, false);
+    assert!(coloured.contains("\x1b[31m✖"), "{coloured}");
+    let stripped = coloured
+        .replace("\x1b[31m", "")
+        .replace("\x1b[32m", "")
+        .replace("\x1b[33m", "")
+        .replace("\x1b[0m", "");
+    assert_eq!(stripped, plain);
 }

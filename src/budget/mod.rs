@@ -278,7 +278,16 @@ pub fn evaluate(input: &Input) -> Report {
             bundles.push((bundle, t));
         }
         for (bundle, t) in &bundles {
-            let members = &templates[*t].largest;
+            let members = &templates[*t].members;
+            let note = bundle.baseline.map(|before| {
+                growth_note(
+                    before.of(compression),
+                    bundle.bytes.of(compression),
+                    members,
+                    &baseline_files,
+                    compression,
+                )
+            });
             let (kind, limit) = match bundle.kind {
                 BundleKind::Main => (CheckKind::Main, limits.main),
                 BundleKind::Route => (CheckKind::Route, limits.route),
@@ -301,6 +310,7 @@ pub fn evaluate(input: &Input) -> Report {
                 members,
                 compression,
                 &asset.file,
+                note,
             );
             if let Some(before) = bundle.baseline
                 && limits.max_increase.is_set()
@@ -347,9 +357,10 @@ pub fn evaluate(input: &Input) -> Report {
                 limit,
                 format!("{what} of {page_path}"),
                 &format!("{page_path} {what}"),
-                &template.largest,
+                &template.members,
                 Compression::None,
                 &asset.file,
+                None,
             );
         }
         let [images, fonts] = page_totals;
@@ -460,8 +471,9 @@ struct Template {
     /// Stable names, largest first.
     files: Vec<String>,
     bytes: Bytes,
-    /// The three largest, for messages.
-    largest: Vec<(String, Bytes)>,
+    /// Every file with its sizes, largest first (the first three name the largest in
+    /// messages).
+    members: Vec<(String, Bytes)>,
 }
 
 impl Template {
@@ -482,7 +494,7 @@ impl Template {
         Template {
             files: members.iter().map(|(n, _)| n.clone()).collect(),
             bytes,
-            largest: members.into_iter().take(3).collect(),
+            members,
         }
     }
 }
@@ -496,6 +508,8 @@ struct Pending {
     compression: Compression,
     largest: Vec<Contributor>,
     file: String,
+    /// What changed against the baseline, for failures and warnings.
+    note: Option<String>,
 }
 
 impl Pending {
@@ -510,8 +524,53 @@ impl Pending {
             self.compression,
             self.largest,
         );
+        if check.status != Status::Pass
+            && let Some(note) = self.note
+        {
+            check.message = format!("{}; {note}", check.message);
+        }
         check.file = Some(self.file);
         check
+    }
+}
+
+/// `grew +3.1 kB since the baseline: assets/vendor.js +2.9 kB, assets/new.js (new) +0.4 kB`:
+/// the files behind a bundle's change, largest growth first.
+fn growth_note(
+    before: u64,
+    after: u64,
+    members: &[(String, Bytes)],
+    baseline_files: &BTreeMap<&str, Bytes>,
+    compression: Compression,
+) -> String {
+    let delta = after as i64 - before as i64;
+    if delta <= 0 {
+        return match delta {
+            0 => "unchanged since the baseline".to_string(),
+            _ => format!("{} since the baseline", signed_kb(delta)),
+        };
+    }
+    let mut grown: Vec<(i64, String)> = members
+        .iter()
+        .filter_map(|(name, now)| {
+            let was = baseline_files.get(name.as_str());
+            let d = now.of(compression) as i64 - was.map_or(0, |b| b.of(compression) as i64);
+            (d > 0).then(|| {
+                let new = if was.is_none() { " (new)" } else { "" };
+                (d, format!("{name}{new} {}", signed_kb(d)))
+            })
+        })
+        .collect();
+    grown.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let list: Vec<String> = grown.into_iter().take(3).map(|(_, s)| s).collect();
+    if list.is_empty() {
+        format!("grew {} since the baseline", signed_kb(delta))
+    } else {
+        format!(
+            "grew {} since the baseline: {}",
+            signed_kb(delta),
+            list.join(", ")
+        )
     }
 }
 
@@ -536,6 +595,7 @@ fn queue(
     members: &[(String, Bytes)],
     compression: Compression,
     page_file: &str,
+    note: Option<String>,
 ) {
     // No limit, no check (the report still lists the bundle and its size).
     if !limit.is_set() {
@@ -552,6 +612,7 @@ fn queue(
             limit,
             compression,
             file: page_file.to_string(),
+            note,
             largest: members
                 .iter()
                 .take(3)
