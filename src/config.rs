@@ -95,6 +95,15 @@ pub struct HeadersSection {
 #[serde(deny_unknown_fields)]
 pub struct CssSection {
     pub minify: Option<bool>,
+    pub targets: Option<Targets>,
+}
+
+/// `[css] targets`: a browserslist query, or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Targets {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -266,6 +275,9 @@ pub struct Settings {
     pub precompress: Vec<Encoding>,
     pub headers: HeaderSettings,
     pub css_minify: bool,
+    /// The browsers CSS is printed for (`[css] targets`, else `browserslist` in package.json
+    /// or `.browserslistrc`, else browserslist's `defaults`).
+    pub css_browsers: Option<lightningcss::targets::Browsers>,
     pub js_minify: crate::js::minify::Mode,
     pub budgets: crate::budget::settings::BudgetSettings,
     pub baseline: Option<PathBuf>,
@@ -537,6 +549,7 @@ fn resolve(
         origin,
     };
     let css_minify = file.css.minify.unwrap_or(true);
+    let css_browsers = css_browsers(file.css.targets.as_ref(), &path)?;
     let js_minify = match &file.js.minify {
         None => crate::js::minify::Mode::Auto,
         Some(MinifySetting::Bool(true)) => crate::js::minify::Mode::Always,
@@ -558,7 +571,7 @@ fn resolve(
         &hash,
         &precompress,
         &headers,
-        css_minify,
+        (css_minify, css_browsers),
         js_minify,
         &images_section,
     );
@@ -573,11 +586,33 @@ fn resolve(
         precompress,
         headers,
         css_minify,
+        css_browsers,
         js_minify,
         budgets,
         baseline: o.baseline.clone(),
         config_file: path,
         digest,
+    })
+}
+
+/// The browsers of `[css] targets`, or of the project's browserslist config (`browserslist` in
+/// ./package.json, or ./.browserslistrc), or browserslist's `defaults`.
+fn css_browsers(
+    targets: Option<&Targets>,
+    path: &Option<PathBuf>,
+) -> Result<Option<lightningcss::targets::Browsers>, Error> {
+    use lightningcss::targets::Browsers;
+    let result = match targets {
+        Some(Targets::One(query)) => Browsers::from_browserslist([query.as_str()]),
+        Some(Targets::Many(queries)) => Browsers::from_browserslist(queries),
+        None => Browsers::load_browserslist(),
+    };
+    result.map_err(|e| match targets {
+        Some(_) => config_error(path, format!("[css] targets: {e}")),
+        None => Error::Config {
+            path: PathBuf::from("package.json"),
+            message: format!("browserslist: {e}"),
+        },
     })
 }
 
@@ -632,12 +667,12 @@ fn settings_digest(
     hash: &HashSettings,
     precompress: &[Encoding],
     headers: &HeaderSettings,
-    css_minify: bool,
+    css: (bool, Option<lightningcss::targets::Browsers>),
     js_minify: crate::js::minify::Mode,
     images: &ImagesSection,
 ) -> String {
     let text = format!(
-        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {}\njs {:?}\nimages {:?}\n",
+        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {:?}\njs {:?}\nimages {:?}\n",
         env!("CARGO_PKG_VERSION"),
         hash.enabled,
         hash.length,
@@ -649,7 +684,7 @@ fn settings_digest(
         headers.immutable,
         headers.revalidate,
         headers.max_rules,
-        css_minify,
+        css,
         js_minify,
         images,
     );

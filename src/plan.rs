@@ -121,7 +121,8 @@ pub struct Plan {
     /// The input's files sorted by site path, then generated files (image variants).
     pub files: Vec<PlannedFile>,
     pub diagnostics: Vec<Diagnostic>,
-    pub css_minify: bool,
+    /// How stylesheets, `<style>` and `style` attributes are printed.
+    pub css_style: crate::css::Style,
     pub images_enabled: bool,
     /// Default `sizes` of rewritten `<img>`.
     pub sizes: String,
@@ -140,6 +141,7 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         images: settings.images.enabled,
         sizes: &settings.images.sizes,
         lcp_selector: settings.images.lcp_selector.as_deref(),
+        ..Default::default()
     };
     let scanned: Vec<Scanned> = files.par_iter().map(|f| scan(f, &html_options)).collect();
     let index: BTreeMap<&str, usize> = files
@@ -204,7 +206,10 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
     Plan {
         files,
         diagnostics,
-        css_minify: settings.css_minify,
+        css_style: crate::css::Style {
+            minify: settings.css_minify,
+            browsers: settings.css_browsers,
+        },
         images_enabled: settings.images.enabled,
         sizes: settings.images.sizes.clone(),
     }

@@ -36,9 +36,9 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
         Body::Css { parsed: true } => {
             let sets = |final_url: &str| image_set_by_url(plan, links, names, final_url);
             let out = if plan.images_enabled {
-                crate::css::rewrite_with_image_sets(text, plan.css_minify, &mut new_url, &sets)?
+                crate::css::rewrite_with_image_sets(text, plan.css_style, &mut new_url, &sets)?
             } else {
-                crate::css::rewrite(text, plan.css_minify, &mut new_url)?
+                crate::css::rewrite(text, plan.css_style, &mut new_url)?
             };
             (out != text).then_some(out)
         }
@@ -50,6 +50,7 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
                 images: plan.images_enabled,
                 sizes: &plan.sizes,
                 lcp_selector: None,
+                css: plan.css_style,
             };
             let preload = file
                 .lcp

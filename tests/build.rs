@@ -182,7 +182,7 @@ fn each_reference_form_is_rewritten() {
         format!("\"shared\":\"/assets/{}\"", name("assets/shared.js")),
         format!("src=\"/assets/{}\"", name("assets/app-BkD3c1xS.js")),
         format!("import \"/assets/{}\"", name("assets/route.js")),
-        format!("url(\"img/{}\")", name("img/bg.png")),
+        format!("url(img/{})", name("img/bg.png")),
         format!(
             "srcset=\"img/{} 96w, img/{} 48w\"",
             name("img/photo.jpg"),
@@ -751,4 +751,63 @@ fn js_minify_modes() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("[js] minify must be \"auto\", true or false"));
+}
+
+/// `[css] targets` (or package.json's `browserslist`) decides the prefixes and syntax
+/// lightningcss prints, in stylesheets and inline styles alike; a bad query is an error.
+#[test]
+fn css_targets_come_from_config_or_package_json() {
+    let build = |config: Option<&str>, package: Option<&str>| {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(
+            site.join("index.html"),
+            "<!doctype html><link rel=stylesheet href=\"a.css\"><p style=\"user-select: none\">x</p>\n",
+        )
+        .unwrap();
+        std::fs::write(
+            site.join("a.css"),
+            ".a { user-select: none; color: rgb(0 0 0 / 50%) }\n",
+        )
+        .unwrap();
+        if let Some(c) = config {
+            std::fs::write(tmp.path().join("distill.toml"), c).unwrap();
+        }
+        if let Some(p) = package {
+            std::fs::write(tmp.path().join("package.json"), p).unwrap();
+        }
+        let out = distill(
+            tmp.path(),
+            &["build", "site", "--out", "out", "--no-budgets"],
+        );
+        let dir = tmp.path().join("out");
+        let files = if dir.exists() {
+            tree(&dir)
+        } else {
+            Default::default()
+        };
+        let css = files
+            .iter()
+            .find(|(k, _)| k.ends_with(".css"))
+            .map(|(_, v)| String::from_utf8(v.clone()).unwrap());
+        let html = files
+            .get("index.html")
+            .map(|v| String::from_utf8(v.clone()).unwrap());
+        (out, css, html)
+    };
+    let (out, css, html) = build(Some("[css]\ntargets = \"safari 12\"\n"), None);
+    ok(&out);
+    let css = css.unwrap();
+    assert!(css.contains("-webkit-user-select:none"), "{css}");
+    assert!(html.unwrap().contains("-webkit-user-select:none"));
+    let (out, css, _) = build(Some("[css]\ntargets = [\"chrome 120\"]\n"), None);
+    ok(&out);
+    assert_eq!(css.unwrap(), ".a{user-select:none;color:#00000080}");
+    let (out, css, _) = build(None, Some("{\"browserslist\": [\"safari 12\"]}"));
+    ok(&out);
+    assert!(css.unwrap().contains("-webkit-user-select:none"));
+    let (out, _, _) = build(Some("[css]\ntargets = \"nonsense 99\"\n"), None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("[css] targets:"), "{}", stderr(&out));
 }

@@ -3,8 +3,9 @@
 //!
 //! Scanning and rewriting are the same walk over the parsed sheet (lightningcss's visitor);
 //! scanning records each URL, rewriting replaces it, then the sheet is printed (minified when
-//! `[css] minify` is on). A sheet that does not parse is passed through unchanged, with its
-//! references still found by an error-recovering parse so their targets are not broken.
+//! `[css] minify` is on, for the browsers of `[css] targets`). A sheet that does not parse is
+//! passed through unchanged, with its references still found by an error-recovering parse so
+//! their targets are not broken.
 
 use std::convert::Infallible;
 
@@ -13,6 +14,7 @@ use lightningcss::rules::CssRule;
 use lightningcss::stylesheet::{
     MinifyOptions, ParserOptions, PrinterOptions, StyleAttribute, StyleSheet,
 };
+use lightningcss::targets::{Browsers, Targets};
 use lightningcss::values::image::{Image, ImageSet, ImageSetOption};
 use lightningcss::values::resolution::Resolution;
 use lightningcss::values::url::Url;
@@ -36,15 +38,48 @@ pub fn scan(src: &str) -> Scan {
         refs.push(r.clone());
         None
     };
-    let error = match process_sheet(src, false, false, &mut record, None) {
+    let error = match process_sheet(src, false, Style::default(), &mut record, None) {
         Ok(_) => None,
         Err(error) => {
             // Still find what it references, so those files keep working URLs.
-            let _ = process_sheet(src, true, false, &mut record, None);
+            let _ = process_sheet(src, true, Style::default(), &mut record, None);
             Some(error)
         }
     };
     Scan { refs, error }
+}
+
+/// How CSS is printed: minified or not (`[css] minify`), and for which browsers (`[css]
+/// targets`: lightningcss adds the prefixes and fallbacks they need and drops the ones none of
+/// them needs).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Style {
+    pub minify: bool,
+    pub browsers: Option<Browsers>,
+}
+
+impl Style {
+    fn targets(self) -> Targets {
+        Targets {
+            browsers: self.browsers,
+            ..Targets::default()
+        }
+    }
+
+    fn printer(self) -> PrinterOptions<'static> {
+        PrinterOptions {
+            minify: self.minify,
+            targets: self.targets(),
+            ..Default::default()
+        }
+    }
+
+    fn minify_options(self) -> MinifyOptions {
+        MinifyOptions {
+            targets: self.targets(),
+            ..Default::default()
+        }
+    }
 }
 
 /// The `image-set()` candidates for a background image, by its (final) URL: `(url, type)`,
@@ -56,10 +91,10 @@ pub type ImageSets<'a> = &'a dyn Fn(&str) -> Option<Vec<(String, &'static str)>>
 /// caller keeps the original).
 pub fn rewrite(
     src: &str,
-    minify: bool,
+    style: Style,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
 ) -> Option<String> {
-    process_sheet(src, false, minify, &mut new_url, None)
+    process_sheet(src, false, style, &mut new_url, None)
         .ok()
         .flatten()
 }
@@ -70,11 +105,11 @@ pub fn rewrite(
 /// the others keep the `url()` declaration before it.
 pub fn rewrite_with_image_sets(
     src: &str,
-    minify: bool,
+    style: Style,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
     sets: ImageSets,
 ) -> Option<String> {
-    process_sheet(src, false, minify, &mut new_url, Some(sets))
+    process_sheet(src, false, style, &mut new_url, Some(sets))
         .ok()
         .flatten()
 }
@@ -83,33 +118,32 @@ pub fn rewrite_with_image_sets(
 /// given (as [`rewrite_with_image_sets`]).
 pub fn rewrite_declarations(
     src: &str,
-    minify: bool,
+    style: Style,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
     sets: Option<ImageSets>,
 ) -> Option<String> {
     let options = ParserOptions::default();
-    let mut style = StyleAttribute::parse(src, options).ok()?;
+    let mut attribute = StyleAttribute::parse(src, options).ok()?;
     let mut visitor = UrlVisitor {
         line_offset: 0,
         changed: false,
         new_url: &mut new_url,
     };
-    let _ = style.visit(&mut visitor);
+    let _ = attribute.visit(&mut visitor);
     let mut changed = visitor.changed;
+    if style.minify {
+        attribute.minify(style.minify_options());
+    }
     if let Some(sets) = sets {
         let mut adder = ImageSetAdder { sets, added: false };
-        adder.add(&mut style.declarations.declarations);
-        adder.add(&mut style.declarations.important_declarations);
+        adder.add(&mut attribute.declarations.declarations);
+        adder.add(&mut attribute.declarations.important_declarations);
         changed |= adder.added;
     }
-    if !changed && !minify {
+    if !changed && !style.minify {
         return None;
     }
-    let printer = PrinterOptions {
-        minify,
-        ..Default::default()
-    };
-    style.to_css(printer).ok().map(|r| r.code)
+    attribute.to_css(style.printer()).ok().map(|r| r.code)
 }
 
 type Callback<'a> = dyn FnMut(&Reference) -> Option<String> + 'a;
@@ -117,7 +151,7 @@ type Callback<'a> = dyn FnMut(&Reference) -> Option<String> + 'a;
 fn process_sheet(
     src: &str,
     recover: bool,
-    minify: bool,
+    style: Style,
     new_url: &mut Callback<'_>,
     sets: Option<ImageSets>,
 ) -> Result<Option<String>, (u32, u32, String)> {
@@ -136,26 +170,36 @@ fn process_sheet(
     };
     let _ = sheet.visit(&mut visitor);
     let mut changed = visitor.changed;
-    if minify {
+    // An earlier run's `url()` + `image-set()` pairs (when distill's output is built again)
+    // come out before minifying, which would fold them into one prefixed declaration, and go
+    // back in after, as the new ones are added.
+    let mut earlier = ImageSetTaker::default();
+    if style.minify {
+        let _ = sheet.visit(&mut earlier);
         sheet
-            .minify(MinifyOptions::default())
+            .minify(style.minify_options())
             .map_err(|e| (1, 1, e.kind.to_string()))?;
     }
-    // After minifying, which would fold the `url()` fallback into the `image-set()`.
-    if let Some(sets) = sets {
-        let mut adder = ImageSetAdder { sets, added: false };
+    if sets.is_some() || !earlier.taken.is_empty() {
+        let lookup = |url: &str| {
+            earlier
+                .taken
+                .get(url)
+                .cloned()
+                .or_else(|| sets.and_then(|s| s(url)))
+        };
+        let mut adder = ImageSetAdder {
+            sets: &lookup,
+            added: false,
+        };
         let _ = sheet.visit(&mut adder);
         changed |= adder.added;
     }
-    if !changed && !minify {
+    if !changed && !style.minify {
         return Ok(None);
     }
-    let printer = PrinterOptions {
-        minify,
-        ..Default::default()
-    };
     sheet
-        .to_css(printer)
+        .to_css(style.printer())
         .map(|r| Some(r.code))
         .map_err(|e| (1, 1, e.kind.to_string()))
 }
@@ -215,6 +259,82 @@ impl<'i> Visitor<'i> for UrlVisitor<'_, '_> {
             import.url = new.into();
         }
         rule.visit_children(self)
+    }
+}
+
+/// Takes out each `background-image: image-set(…)` that follows a background `url()` and ends
+/// with that same URL (the shape [`ImageSetAdder`] writes), recording its candidates by URL.
+#[derive(Default)]
+struct ImageSetTaker {
+    taken: std::collections::HashMap<String, Vec<(String, &'static str)>>,
+}
+
+impl ImageSetTaker {
+    fn take(&mut self, declarations: &mut Vec<Property<'_>>) {
+        let mut i = 1;
+        while i < declarations.len() {
+            let url = match &declarations[i - 1] {
+                Property::BackgroundImage(images) if images.len() == 1 => images[0].clone(),
+                Property::Background(layers) if layers.len() == 1 => layers[0].image.clone(),
+                _ => Image::None,
+            };
+            let candidates = match (&url, &declarations[i]) {
+                (Image::Url(url), Property::BackgroundImage(images)) if images.len() == 1 => {
+                    own_candidates(&url.url, &images[0])
+                }
+                _ => None,
+            };
+            match candidates {
+                Some(c) => {
+                    if let Image::Url(u) = &url {
+                        self.taken.insert(u.url.to_string(), c);
+                    }
+                    declarations.remove(i);
+                }
+                None => i += 1,
+            }
+        }
+    }
+}
+
+/// The candidates of an `image-set()` distill wrote for `url`: URL options with a known image
+/// type, 1x, the last being `url` itself.
+fn own_candidates(url: &str, image: &Image) -> Option<Vec<(String, &'static str)>> {
+    let Image::ImageSet(set) = image else {
+        return None;
+    };
+    let mut out = Vec::new();
+    for option in &set.options {
+        let Image::Url(u) = &option.image else {
+            return None;
+        };
+        let kind = match option.file_type.as_deref() {
+            Some("image/avif") => "image/avif",
+            Some("image/webp") => "image/webp",
+            Some("image/jpeg") => "image/jpeg",
+            Some("image/png") => "image/png",
+            Some("image/gif") => "image/gif",
+            _ => return None,
+        };
+        out.push((u.url.to_string(), kind));
+    }
+    (out.last().map(|(u, _)| u.as_str()) == Some(url)).then_some(out)
+}
+
+impl<'i> Visitor<'i> for ImageSetTaker {
+    type Error = Infallible;
+
+    fn visit_types(&self) -> VisitTypes {
+        visit_types!(RULES | PROPERTIES)
+    }
+
+    fn visit_declaration_block(
+        &mut self,
+        decls: &mut lightningcss::declaration::DeclarationBlock<'i>,
+    ) -> Result<(), Self::Error> {
+        self.take(&mut decls.declarations);
+        self.take(&mut decls.important_declarations);
+        Ok(())
     }
 }
 
@@ -290,6 +410,29 @@ impl<'i> Visitor<'i> for ImageSetAdder<'_> {
 mod tests {
     use super::*;
 
+    const MIN: Style = Style {
+        minify: true,
+        browsers: None,
+    };
+
+    #[test]
+    fn targets_decide_prefixes_and_syntax() {
+        let old = Style {
+            minify: true,
+            browsers: Browsers::from_browserslist(["safari 12"]).unwrap(),
+        };
+        let new = Style {
+            minify: true,
+            browsers: Browsers::from_browserslist(["chrome 120"]).unwrap(),
+        };
+        let src = ".a { user-select: none; color: rgb(0 0 0 / 50%) }";
+        let for_old = rewrite(src, old, |_| None).unwrap();
+        let for_new = rewrite(src, new, |_| None).unwrap();
+        assert!(for_old.contains("-webkit-user-select:none"), "{for_old}");
+        assert!(!for_new.contains("-webkit-"), "{for_new}");
+        assert_eq!(for_new, ".a{user-select:none;color:#00000080}");
+    }
+
     #[test]
     fn finds_urls_imports_and_image_sets() {
         let src = r#"@import "base.css";
@@ -318,7 +461,7 @@ mod tests {
 
     #[test]
     fn rewrites_and_minifies() {
-        let out = rewrite(".a { background: url(img/a.png) }", true, |r| {
+        let out = rewrite(".a { background: url(img/a.png) }", MIN, |r| {
             Some(r.url.replace("a.png", "a.1234abcd.png"))
         })
         .unwrap();
@@ -337,13 +480,9 @@ mod tests {
             })
         };
         let src = ".a { background-image: url(a.jpg) } .b { background: url(a.jpg) center / cover no-repeat } .c { background: url(other.png) }";
-        let out = rewrite_with_image_sets(
-            src,
-            true,
-            |r| Some(r.url.replace("a.jpg", "a.1.jpg")),
-            &sets,
-        )
-        .unwrap();
+        let out =
+            rewrite_with_image_sets(src, MIN, |r| Some(r.url.replace("a.jpg", "a.1.jpg")), &sets)
+                .unwrap();
         assert_eq!(
             out,
             ".a{background-image:url(a.1.jpg);background-image:image-set(\"a.640.2.avif\" 1x type(\"image/avif\"),\"a.640.3.webp\" 1x type(\"image/webp\"),\"a.1.jpg\" 1x type(\"image/jpeg\"))}.b{background:url(a.1.jpg) 50%/cover no-repeat;background-image:image-set(\"a.640.2.avif\" 1x type(\"image/avif\"),\"a.640.3.webp\" 1x type(\"image/webp\"),\"a.1.jpg\" 1x type(\"image/jpeg\"))}.c{background:url(other.png)}"
@@ -361,7 +500,7 @@ mod tests {
     fn style_attribute() {
         let out = rewrite_declarations(
             "background: url('/img/hero.jpg') center",
-            false,
+            Style::default(),
             |r| Some(r.url.replace("hero", "hero.1")),
             None,
         );
@@ -376,7 +515,7 @@ mod tests {
         };
         let out = rewrite_declarations(
             "background: url('/img/hero.jpg') center",
-            true,
+            MIN,
             |r| Some(r.url.replace("hero", "hero.1")),
             Some(&sets),
         );

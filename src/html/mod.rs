@@ -52,6 +52,8 @@ pub struct Options<'a> {
     pub sizes: &'a str,
     /// Marks the LCP image instead of "the first content image".
     pub lcp_selector: Option<&'a str>,
+    /// How inline `<style>` and `style` attributes are printed.
+    pub css: crate::css::Style,
 }
 
 /// What a scan found: every reference, and the likely LCP image.
@@ -128,6 +130,7 @@ struct State<'s, 'c> {
     selected: bool,
     use_selector: bool,
     images: bool,
+    css: crate::css::Style,
 }
 
 impl State<'_, '_> {
@@ -189,6 +192,7 @@ fn process(
         selected: false,
         use_selector: options.lcp_selector.is_some(),
         images: options.images,
+        css: options.css,
     });
     let depths = Rc::new(Depths::default());
     let preload_tag = preload.map(|(picture, sizes)| preload_link(picture, sizes));
@@ -305,6 +309,7 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     let start = state.text_start.take().unwrap_or(0);
     let first_line = line_of(state.src, start) - 1;
     let images = state.images;
+    let css = state.css;
     let new_body = {
         // The URL callback and the `image-set()` lookup both consult the resolver, one after
         // the other (URLs first); the cell lets both closures hold it.
@@ -319,9 +324,9 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
         let sets = |url: &str| resolve.borrow().image_set(url);
         match inline {
             Inline::Css if images => {
-                crate::css::rewrite_with_image_sets(&body, false, &mut shifted, &sets)
+                crate::css::rewrite_with_image_sets(&body, css, &mut shifted, &sets)
             }
-            Inline::Css => crate::css::rewrite(&body, false, &mut shifted),
+            Inline::Css => crate::css::rewrite(&body, css, &mut shifted),
             Inline::ImportMap => {
                 crate::json::rewrite(&body, crate::json::Schema::ImportMap, &mut shifted)
                     .ok()
@@ -396,7 +401,7 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
                 let sets = |url: &str| resolve.borrow().image_set(url);
                 crate::css::rewrite_declarations(
                     &value,
-                    false,
+                    state.css,
                     |r| {
                         let mut r = r.clone();
                         r.line = line;
@@ -712,6 +717,7 @@ mod tests {
             images: true,
             sizes: "100vw",
             lcp_selector: None,
+            ..Default::default()
         };
         let out = rewrite(
             page,
@@ -747,6 +753,7 @@ mod tests {
             images: true,
             sizes: "",
             lcp_selector: Some("img.hero"),
+            ..Default::default()
         };
         let scan = scan(page, &options).unwrap();
         assert_eq!(scan.lcp.unwrap().reference, 1);
