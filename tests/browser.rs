@@ -98,6 +98,18 @@ fn built_example_site_works_in_chromium() {
         .len();
     assert!(visits < original * 3 / 4, "{visits} vs {original}");
     assert_eq!(after["pages"][1]["clicks"].as_array().unwrap().len(), 2);
+    // Chromium picks the AVIF source of each `<picture>` (its `<source>`s are `hidden`, which
+    // must not matter to the choice).
+    let chosen: Vec<&str> = after["pages"][0]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["src"].as_str().unwrap())
+        .collect();
+    assert!(
+        chosen.iter().filter(|s| s.ends_with(".avif")).count() >= 3,
+        "{chosen:?}"
+    );
     // The menu opened and the gallery rendered on the home page...
     assert_eq!(after["pages"][0]["clicks"].as_array().unwrap().len(), 2);
     assert_eq!(after["pages"][0]["images"].as_array().unwrap().len(), 5);
@@ -246,4 +258,75 @@ fn html_report_matches_the_json_report() {
     assert_eq!(sizes("ascending"), sorted);
     sorted.reverse();
     assert_eq!(sizes("descending"), sorted);
+}
+
+/// Full-page screenshots of the example site before and after `distill build`, at 375 and
+/// 1280 px, before and after clicking the menu, the gallery and the visits button: the pixels
+/// match. Images are hidden in both (distill re-encodes them on purpose; `tests/images.rs`
+/// measures that), so this compares layout, text, fonts and colours. Tolerance: a pixel counts
+/// as different when a channel differs by more than 16 of 255, and at most 0.1 % of pixels may
+/// (anti-aliasing noise); the sizes must be equal.
+#[test]
+fn pages_look_the_same_before_and_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    ok(&distill(
+        tmp.path(),
+        &["build", example.to_str().unwrap(), "--out", "out"],
+    ));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/screenshot.mjs");
+    let shoot = |dir: &Path, shots: &str| -> Vec<String> {
+        let output = Command::new("node")
+            .arg(&script)
+            .arg(dir)
+            .arg(tmp.path().join(shots))
+            .args(PAGES)
+            .output()
+            .expect("run node");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let before = shoot(&example, "before");
+    let after = shoot(&tmp.path().join("out"), "after");
+    assert_eq!(before, after, "different clicks happened");
+    // Three pages at two widths, plus the clicks (the menu toggle is hidden at 1280 px).
+    assert!(before.len() >= 10, "{before:?}");
+    let mut failures = Vec::new();
+    for name in &before {
+        let a = image::open(tmp.path().join("before").join(name))
+            .unwrap()
+            .to_rgba8();
+        let b = image::open(tmp.path().join("after").join(name))
+            .unwrap()
+            .to_rgba8();
+        if a.dimensions() != b.dimensions() {
+            failures.push(format!(
+                "{name}: {:?} vs {:?}",
+                a.dimensions(),
+                b.dimensions()
+            ));
+            continue;
+        }
+        let differing = a
+            .pixels()
+            .zip(b.pixels())
+            .filter(|(p, q)| (0..3).any(|c| p[c].abs_diff(q[c]) > 16))
+            .count();
+        let total = (a.width() * a.height()) as usize;
+        if differing * 1000 > total {
+            failures.push(format!("{name}: {differing} of {total} pixels differ"));
+        }
+    }
+    if !failures.is_empty() {
+        let kept = tmp.keep();
+        panic!(
+            "screenshots differ (kept in {}):\n{}",
+            kept.display(),
+            failures.join("\n")
+        );
+    }
 }

@@ -440,6 +440,9 @@ fn set_missing(el: &mut Element, attributes: &[(&str, &str)]) {
     }
 }
 
+/// The start tag of the `<picture>`s distill writes.
+pub const PICTURE_START: &str = "<picture style=\"display:contents\">";
+
 /// Turns `<img>` into `<picture><source…>…<img srcset sizes width height loading></picture>`,
 /// keeping every attribute the author wrote (their `sizes`, `loading`, `alt`, `class`…).
 fn make_picture(el: &mut Element, picture: &Picture, lcp: bool, default_sizes: &str) {
@@ -471,10 +474,14 @@ fn make_picture(el: &mut Element, picture: &Picture, lcp: bool, default_sizes: &
     } else {
         set_missing(el, &[("loading", "lazy"), ("decoding", "async")]);
     }
-    let mut before = String::from("<picture>");
+    // `display: contents`: the `<img>` keeps the layout it had as its parent's child (a grid or
+    // flex item stays one; no inline line box, and its descender gap, appears around it). The
+    // `<source>`s are then laid out as the parent's children too: `hidden` takes them out
+    // (it does not change which source the browser picks).
+    let mut before = String::from(PICTURE_START);
     for (kind, srcset) in &picture.sources {
         before.push_str(&format!(
-            "<source type=\"{kind}\" srcset=\"{}\" sizes=\"{}\">",
+            "<source type=\"{kind}\" srcset=\"{}\" sizes=\"{}\" hidden>",
             escape(srcset),
             escape(&sizes)
         ));
@@ -729,7 +736,7 @@ mod tests {
         assert!(out.contains(r#"<link rel="preload" as="image" imagesrcset="h.320.a.avif 320w, h.640.b.avif 640w" imagesizes="100vw" fetchpriority="high" type="image/avif">
 </head>"#), "{out}");
         // The LCP image: eager, high priority, author's width kept and height scaled to it.
-        assert!(out.contains(r#"<picture><source type="image/avif" srcset="h.320.a.avif 320w, h.640.b.avif 640w" sizes="100vw"><source type="image/webp" srcset="h.320.c.webp 320w, h.640.d.webp 640w" sizes="100vw"><img src="h.f.jpg" alt="Hero" class="wide" width="320" srcset="h.320.e.jpg 320w, h.f.jpg 640w" sizes="100vw" height="240" loading="eager" fetchpriority="high"></picture>"#), "{out}");
+        assert!(out.contains(r#"<picture style="display:contents"><source type="image/avif" srcset="h.320.a.avif 320w, h.640.b.avif 640w" sizes="100vw" hidden><source type="image/webp" srcset="h.320.c.webp 320w, h.640.d.webp 640w" sizes="100vw" hidden><img src="h.f.jpg" alt="Hero" class="wide" width="320" srcset="h.320.e.jpg 320w, h.f.jpg 640w" sizes="100vw" height="240" loading="eager" fetchpriority="high"></picture>"#), "{out}");
         // The others: lazy, async, sizes=auto.
         assert!(out.contains(r#"<img src="h.f.jpg" alt="second" srcset="h.320.e.jpg 320w, h.f.jpg 640w" sizes="auto, 100vw" width="640" height="480" loading="lazy" decoding="async"></picture>"#), "{out}");
     }
@@ -742,7 +749,9 @@ mod tests {
             ..Default::default()
         };
         let out = rewrite(page, &options, &mut Fixed(Some(hero())), None).unwrap();
+        // The author's `<picture>` stays; none is made.
         assert_eq!(out.matches("<picture>").count(), 1, "{out}");
+        assert_eq!(out.matches(PICTURE_START).count(), 0, "{out}");
         assert!(!out.contains("loading="), "{out}");
     }
 
