@@ -95,6 +95,7 @@ pub struct HeadersSection {
 #[serde(deny_unknown_fields)]
 pub struct CssSection {
     pub minify: Option<bool>,
+    pub purge: Option<bool>,
     pub targets: Option<Targets>,
 }
 
@@ -275,6 +276,8 @@ pub struct Settings {
     pub precompress: Vec<Encoding>,
     pub headers: HeaderSettings,
     pub css_minify: bool,
+    /// `[css] purge`: remove stylesheet rules no page or script can use.
+    pub css_purge: bool,
     /// The browsers CSS is printed for (`[css] targets`, else `browserslist` in package.json
     /// or `.browserslistrc`, else browserslist's `defaults`).
     pub css_browsers: Option<lightningcss::targets::Browsers>,
@@ -549,6 +552,7 @@ fn resolve(
         origin,
     };
     let css_minify = file.css.minify.unwrap_or(true);
+    let css_purge = file.css.purge.unwrap_or(false);
     let css_browsers = css_browsers(file.css.targets.as_ref(), &path)?;
     let js_minify = match &file.js.minify {
         None => crate::js::minify::Mode::Auto,
@@ -571,7 +575,7 @@ fn resolve(
         &hash,
         &precompress,
         &headers,
-        (css_minify, css_browsers),
+        (css_minify, css_purge, css_browsers),
         js_minify,
         &images_section,
     );
@@ -586,6 +590,7 @@ fn resolve(
         precompress,
         headers,
         css_minify,
+        css_purge,
         css_browsers,
         js_minify,
         budgets,
@@ -667,7 +672,7 @@ fn settings_digest(
     hash: &HashSettings,
     precompress: &[Encoding],
     headers: &HeaderSettings,
-    css: (bool, Option<lightningcss::targets::Browsers>),
+    css: (bool, bool, Option<lightningcss::targets::Browsers>),
     js_minify: crate::js::minify::Mode,
     images: &ImagesSection,
 ) -> String {

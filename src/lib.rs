@@ -25,6 +25,7 @@ pub mod report;
 pub mod rewrite;
 pub mod urls;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,8 @@ pub struct Outcome {
     pub timings: Vec<(&'static str, Duration)>,
     /// The budgets report, unless budgets are off.
     pub budgets: Option<budget::Report>,
+    /// Stylesheet selectors removed as unused.
+    pub css_purged: usize,
 }
 
 /// Runs the whole pipeline. On error nothing in the input or output folder has changed.
@@ -102,6 +105,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         });
         return Ok(Outcome {
             budgets,
+            css_purged: 0,
             status: Status::AlreadyDistilled,
             output: shown,
             files: done,
@@ -140,6 +144,17 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     lap("images", &mut timings);
     cancel::check()?;
 
+    let purged = if settings.css_purge {
+        progress.stage("css purge", 0);
+        let purged = purge_css(&mut plan);
+        progress.finish();
+        lap("css purge", &mut timings);
+        purged
+    } else {
+        BTreeMap::new()
+    };
+    cancel::check()?;
+
     progress.stage("hash & rewrite", plan.files.len() as u64);
     let hashed = hash::assign(&plan, settings.hash.length);
     progress.finish();
@@ -170,12 +185,14 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
                 Data::Text(t) => Some(t.clone()),
                 Data::Copy(path) => std::fs::read_to_string(path).ok(),
             });
-        budget::evaluate(&budget::Input {
+        let mut report = budget::evaluate(&budget::Input {
             manifest: &manifest,
             vite: vite.as_deref(),
             settings: &settings.budgets,
             baseline: baseline.as_ref(),
-        })
+        });
+        report.css_purged = purged.clone();
+        report
     });
     lap("budgets", &mut timings);
 
@@ -216,7 +233,37 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         diagnostics,
         timings,
         budgets,
+        css_purged: purged.values().map(Vec::len).sum(),
     })
+}
+
+/// Decides which stylesheet selectors the site can use (pages, scripts, stylesheets as
+/// planned) and records it in the plan for the rewrite. Returns the removed selectors by
+/// stylesheet.
+fn purge_css(plan: &mut Plan) -> BTreeMap<String, Vec<String>> {
+    use crate::plan::Body;
+    let texts = |want: fn(&Body) -> bool| -> Vec<(&str, &str)> {
+        plan.files
+            .iter()
+            .filter(|f| want(&f.body))
+            .filter_map(|f| Some((f.source.path.as_str(), f.text()?)))
+            .collect()
+    };
+    let pages = texts(|b| matches!(b, Body::Html));
+    let scripts = texts(|b| matches!(b, Body::Js));
+    let sheets = texts(|b| matches!(b, Body::Css { parsed: true }));
+    let keep = css::purge::decide(
+        &pages.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+        &scripts.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+        &sheets.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+    );
+    let removed: BTreeMap<String, Vec<String>> = sheets
+        .iter()
+        .map(|(path, text)| (path.to_string(), css::purge::removed(text, &keep)))
+        .filter(|(_, r)| !r.is_empty())
+        .collect();
+    plan.purge = Some(std::sync::Arc::new(keep));
+    removed
 }
 
 /// Where Vite (5 and later) writes its manifest, when `build.manifest` is on.

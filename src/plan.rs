@@ -123,6 +123,8 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
     /// How stylesheets, `<style>` and `style` attributes are printed.
     pub css_style: crate::css::Style,
+    /// The stylesheet selectors to keep, when CSS is purged (set by the purge stage).
+    pub purge: Option<std::sync::Arc<crate::css::purge::Keep>>,
     pub images_enabled: bool,
     /// Default `sizes` of rewritten `<img>`.
     pub sizes: String,
@@ -210,6 +212,7 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
             minify: settings.css_minify,
             browsers: settings.css_browsers,
         },
+        purge: None,
         images_enabled: settings.images.enabled,
         sizes: settings.images.sizes.clone(),
     }

@@ -35,11 +35,16 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
         }
         Body::Css { parsed: true } => {
             let sets = |final_url: &str| image_set_by_url(plan, links, names, final_url);
-            let out = if plan.images_enabled {
-                crate::css::rewrite_with_image_sets(text, plan.css_style, &mut new_url, &sets)?
-            } else {
-                crate::css::rewrite(text, plan.css_style, &mut new_url)?
-            };
+            let sets = plan
+                .images_enabled
+                .then_some(&sets as crate::css::ImageSets);
+            let out = crate::css::rewrite_sheet(
+                text,
+                plan.css_style,
+                &mut new_url,
+                sets,
+                plan.purge.as_deref(),
+            )?;
             (out != text).then_some(out)
         }
         Body::Json(schema) => crate::json::rewrite(text, schema, &mut new_url)

@@ -260,7 +260,7 @@ fn html_report_matches_the_json_report() {
     assert_eq!(sizes("descending"), sorted);
 }
 
-/// Full-page screenshots of the example site before and after `distill build`, at 375 and
+/// Full-page screenshots of the example site before and after `distill build` (CSS purging on), at 375 and
 /// 1280 px, before and after clicking the menu, the gallery and the visits button: the pixels
 /// match. Images are hidden in both (distill re-encodes them on purpose; `tests/images.rs`
 /// measures that), so this compares layout, text, fonts and colours. Tolerance: a pixel counts
@@ -270,10 +270,39 @@ fn html_report_matches_the_json_report() {
 fn pages_look_the_same_before_and_after() {
     let tmp = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    // With every transform on, CSS purging included.
+    std::fs::write(tmp.path().join("distill.toml"), "[css]\npurge = true\n").unwrap();
     ok(&distill(
         tmp.path(),
-        &["build", example.to_str().unwrap(), "--out", "out"],
+        &[
+            "build",
+            example.to_str().unwrap(),
+            "--out",
+            "out",
+            "--report",
+            "json=r.json",
+        ],
     ));
+    // The example stylesheet's unused rules went (and only they: the menu's `is-open`, which
+    // only a script adds, stayed).
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(
+        report["css_purged"]["assets/index-D8nq2LwF.css"],
+        serde_json::json!([
+            ".btn",
+            ".btn-danger",
+            ".modal",
+            ".modal.is-visible",
+            ".alert:hover"
+        ])
+    );
+    let n = names(&tmp.path().join("out"));
+    let css = read(&tmp.path().join("out"), &n["assets/index-D8nq2LwF.css"]);
+    assert!(
+        css.contains(".menu.is-open{") && !css.contains(".modal"),
+        "{css}"
+    );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/screenshot.mjs");
     let shoot = |dir: &Path, shots: &str| -> Vec<String> {
         let output = Command::new("node")

@@ -36,6 +36,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineChange>,
+    /// With `[css] purge`: the selectors removed from each stylesheet (by input path).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub css_purged: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -460,6 +463,7 @@ pub fn evaluate(input: &Input) -> Report {
         files,
         checks,
         baseline,
+        css_purged: BTreeMap::new(),
     }
 }
 

@@ -7,6 +7,8 @@
 //! passed through unchanged, with its references still found by an error-recovering parse so
 //! their targets are not broken.
 
+pub mod purge;
+
 use std::convert::Infallible;
 
 use lightningcss::properties::Property;
@@ -38,11 +40,11 @@ pub fn scan(src: &str) -> Scan {
         refs.push(r.clone());
         None
     };
-    let error = match process_sheet(src, false, Style::default(), &mut record, None) {
+    let error = match process_sheet(src, false, Style::default(), &mut record, None, None) {
         Ok(_) => None,
         Err(error) => {
             // Still find what it references, so those files keep working URLs.
-            let _ = process_sheet(src, true, Style::default(), &mut record, None);
+            let _ = process_sheet(src, true, Style::default(), &mut record, None, None);
             Some(error)
         }
     };
@@ -94,7 +96,7 @@ pub fn rewrite(
     style: Style,
     mut new_url: impl FnMut(&Reference) -> Option<String>,
 ) -> Option<String> {
-    process_sheet(src, false, style, &mut new_url, None)
+    process_sheet(src, false, style, &mut new_url, None, None)
         .ok()
         .flatten()
 }
@@ -109,7 +111,21 @@ pub fn rewrite_with_image_sets(
     mut new_url: impl FnMut(&Reference) -> Option<String>,
     sets: ImageSets,
 ) -> Option<String> {
-    process_sheet(src, false, style, &mut new_url, Some(sets))
+    process_sheet(src, false, style, &mut new_url, Some(sets), None)
+        .ok()
+        .flatten()
+}
+
+/// A stylesheet's final text: [`rewrite`] (with `image-set()`s when `sets` is given), less the
+/// selectors `purge` does not keep.
+pub fn rewrite_sheet(
+    src: &str,
+    style: Style,
+    mut new_url: impl FnMut(&Reference) -> Option<String>,
+    sets: Option<ImageSets>,
+    purge: Option<&purge::Keep>,
+) -> Option<String> {
+    process_sheet(src, false, style, &mut new_url, sets, purge)
         .ok()
         .flatten()
 }
@@ -154,6 +170,7 @@ fn process_sheet(
     style: Style,
     new_url: &mut Callback<'_>,
     sets: Option<ImageSets>,
+    purge: Option<&purge::Keep>,
 ) -> Result<Option<String>, (u32, u32, String)> {
     let options = ParserOptions {
         error_recovery: recover,
@@ -170,6 +187,9 @@ fn process_sheet(
     };
     let _ = sheet.visit(&mut visitor);
     let mut changed = visitor.changed;
+    if let Some(keep) = purge {
+        changed |= purge::apply(&mut sheet.rules.0, keep) > 0;
+    }
     // An earlier run's `url()` + `image-set()` pairs (when distill's output is built again)
     // come out before minifying, which would fold them into one prefixed declaration, and go
     // back in after, as the new ones are added.

@@ -69,6 +69,34 @@ pub fn scan(src: &str) -> Scan {
     Scan { refs, error: None }
 }
 
+/// Every string a script holds: string literals and the pieces of template literals (what
+/// CSS purging reads for class names added at run time). Empty when it does not parse.
+pub fn strings(src: &str) -> Vec<String> {
+    struct Strings(Vec<String>);
+    impl Visit for Strings {
+        fn visit_str(&mut self, s: &Str) {
+            self.0.push(s.value.to_string_lossy().into_owned());
+        }
+        fn visit_tpl_element(&mut self, t: &TplElement) {
+            self.0.push(t.raw.to_string());
+        }
+    }
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), src.to_string());
+    let syntax = Syntax::Es(EsSyntax {
+        import_attributes: true,
+        ..Default::default()
+    });
+    let mut recovered = Vec::new();
+    let Ok(program) = parse_file_as_program(&fm, syntax, EsVersion::latest(), None, &mut recovered)
+    else {
+        return Vec::new();
+    };
+    let mut found = Strings(Vec::new());
+    program.visit_with(&mut found);
+    found.0
+}
+
 /// Replaces each reference for which `new_url` returns a value. `refs` must come from
 /// [`scan`] of the same `src`.
 pub fn rewrite(

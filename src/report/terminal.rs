@@ -116,8 +116,15 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                     bytes(j.saved)
                 ),
             };
+            let purged = match outcome.css_purged {
+                0 => String::new(),
+                n => format!(
+                    ", {n} unused CSS selector{} removed",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
             format!(
-                "{} files ({} hashed{images}{scripts}), {} -> {} in {:.2}s -> {}{}",
+                "{} files ({} hashed{images}{scripts}{purged}), {} -> {} in {:.2}s -> {}{}",
                 outcome.files,
                 outcome.hashed,
                 bytes(outcome.bytes_in),

@@ -1,0 +1,445 @@
+//! Purge: which style rules the site can use.
+//!
+//! In: every page's HTML, every script's string literals, every stylesheet. Out: the set of
+//! selectors to keep (plain data, shared by the parallel rewrite). A selector is kept when
+//!
+//! - a class or id it names appears in a script's strings (scripts add classes at run time), or
+//! - with user-action and state pseudo-classes and pseudo-elements removed (`:hover`,
+//!   `::before`), it matches an element of some page, tested by a real selector engine (the
+//!   `selectors` crate, through scraper, on html5ever's DOM), or
+//! - that engine cannot parse it (kept, and counted).
+//!
+//! Matching is indexed the way browsers' rule hashes are: a selector is tested only against the
+//! pages whose elements have every class, id and tag of its rightmost compound.
+
+use std::collections::{BTreeSet, HashSet};
+
+use lightningcss::rules::CssRule;
+use lightningcss::selector::{Component, Selector};
+use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::traits::ToCss;
+use rayon::prelude::*;
+
+/// What the purge decided, for the rewrite to apply.
+#[derive(Debug, Default, Clone)]
+pub struct Keep {
+    /// Selectors (as lightningcss prints them) that may match.
+    pub selectors: HashSet<String>,
+    /// Selectors the engine could not parse (kept).
+    pub unsupported: usize,
+}
+
+/// The names a page's elements use.
+#[derive(Debug, Default)]
+struct Index {
+    tags: HashSet<String>,
+    ids: HashSet<String>,
+    classes: HashSet<String>,
+}
+
+/// One selector to decide.
+struct Candidate {
+    printed: String,
+    /// The selector with state pseudo-classes and pseudo-elements removed, for the engine.
+    stripped: String,
+    /// Classes, ids and tag of the rightmost compound: pages without them cannot match.
+    rightmost: (Vec<String>, Vec<String>, Option<String>),
+}
+
+/// Decides which of the stylesheets' selectors the pages and scripts can use.
+pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str]) -> Keep {
+    // Each page's names and inline scripts (a DOM is not `Send`: each worker parses its own).
+    let per_page: Vec<(Index, Vec<String>)> = pages
+        .par_iter()
+        .map(|html| {
+            let dom = scraper::Html::parse_document(html);
+            let inline: Vec<String> = dom
+                .select(&scraper::Selector::parse("script").expect("valid selector"))
+                .flat_map(|s| crate::js::strings(&s.text().collect::<String>()))
+                .collect();
+            (index(&dom), inline)
+        })
+        .collect();
+    let split = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut tokens: HashSet<String> = scripts
+        .par_iter()
+        .flat_map_iter(|s| crate::js::strings(s))
+        .flat_map_iter(|s| split(&s))
+        .collect();
+    for (_, inline) in &per_page {
+        tokens.extend(inline.iter().flat_map(|s| split(s)));
+    }
+
+    // Every distinct selector of every sheet.
+    let mut seen = BTreeSet::new();
+    let mut keep = Keep::default();
+    let mut candidates = Vec::new();
+    for sheet in sheets {
+        let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) else {
+            continue;
+        };
+        visit_selectors(&parsed.rules.0, &mut |selector| {
+            let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
+                return;
+            };
+            if !seen.insert(printed.clone()) {
+                return;
+            }
+            if names_any(selector, &tokens) {
+                keep.selectors.insert(printed);
+                return;
+            }
+            let stripped = strip_states(&printed);
+            if scraper::Selector::parse(&stripped).is_err() {
+                keep.unsupported += 1;
+                keep.selectors.insert(printed);
+                return;
+            }
+            candidates.push(Candidate {
+                rightmost: rightmost(selector),
+                printed,
+                stripped,
+            });
+        });
+    }
+
+    // Each page, in parallel, reports the candidates it matches.
+    let matched: Vec<Vec<usize>> = pages
+        .par_iter()
+        .zip(&per_page)
+        .map(|(html, (index, _))| {
+            let dom = scraper::Html::parse_document(html);
+            candidates
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    let (classes, ids, tag) = &c.rightmost;
+                    let index: &Index = index;
+                    classes.iter().all(|x| index.classes.contains(x))
+                        && ids.iter().all(|x| index.ids.contains(x))
+                        && tag.as_ref().is_none_or(|t| index.tags.contains(t))
+                })
+                .filter(|(_, c)| {
+                    scraper::Selector::parse(&c.stripped)
+                        .map(|s| dom.select(&s).next().is_some())
+                        .unwrap_or(true)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    for i in matched.into_iter().flatten() {
+        keep.selectors.insert(candidates[i].printed.clone());
+    }
+    keep
+}
+
+/// The selectors of `sheet` that `keep` does not hold, in order.
+pub fn removed(sheet: &str, keep: &Keep) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) {
+        visit_selectors(&parsed.rules.0, &mut |selector| {
+            if let Ok(p) = selector.to_css_string(PrinterOptions::default())
+                && !keep.selectors.contains(&p)
+            {
+                out.push(p);
+            }
+        });
+    }
+    out
+}
+
+/// Removes from `rules` the selectors `keep` does not hold, and style rules left with none.
+/// Returns how many selectors went.
+pub fn apply(rules: &mut Vec<CssRule<'_>>, keep: &Keep) -> usize {
+    let mut removed = 0;
+    rules.retain_mut(|rule| match rule {
+        CssRule::Style(style) => {
+            // Nested rules are kept as they are (their context is this rule's selector).
+            if !style.rules.0.is_empty() {
+                return true;
+            }
+            let before = style.selectors.0.len();
+            let list: Vec<Selector> = style
+                .selectors
+                .0
+                .iter()
+                .filter(|s| {
+                    s.to_css_string(PrinterOptions::default())
+                        .map_or(true, |p| keep.selectors.contains(&p))
+                })
+                .cloned()
+                .collect();
+            removed += before - list.len();
+            if list.is_empty() {
+                return false;
+            }
+            if list.len() != before {
+                style.selectors.0 = list.into();
+            }
+            true
+        }
+        CssRule::Media(m) => {
+            removed += apply(&mut m.rules.0, keep);
+            !m.rules.0.is_empty()
+        }
+        CssRule::Supports(s) => {
+            removed += apply(&mut s.rules.0, keep);
+            !s.rules.0.is_empty()
+        }
+        CssRule::LayerBlock(l) => {
+            removed += apply(&mut l.rules.0, keep);
+            true
+        }
+        CssRule::Container(c) => {
+            removed += apply(&mut c.rules.0, keep);
+            !c.rules.0.is_empty()
+        }
+        _ => true,
+    });
+    removed
+}
+
+fn visit_selectors<'i>(rules: &[CssRule<'i>], f: &mut dyn FnMut(&Selector<'i>)) {
+    for rule in rules {
+        match rule {
+            CssRule::Style(style) => {
+                for s in style.selectors.0.iter() {
+                    f(s);
+                }
+            }
+            CssRule::Media(m) => visit_selectors(&m.rules.0, f),
+            CssRule::Supports(s) => visit_selectors(&s.rules.0, f),
+            CssRule::LayerBlock(l) => visit_selectors(&l.rules.0, f),
+            CssRule::Container(c) => visit_selectors(&c.rules.0, f),
+            _ => {}
+        }
+    }
+}
+
+/// Whether any class or id the selector names (anywhere in it) is in `tokens`.
+fn names_any(selector: &Selector, tokens: &HashSet<String>) -> bool {
+    selector.iter_raw_match_order().any(|c| match c {
+        Component::Class(name) | Component::ID(name) => tokens.contains(&*name.0),
+        Component::Negation(list) | Component::Is(list) | Component::Where(list) => {
+            list.iter().any(|s| names_any(s, tokens))
+        }
+        Component::Has(list) => list.iter().any(|s| names_any(s, tokens)),
+        _ => false,
+    })
+}
+
+/// Classes, ids and tag of the rightmost compound.
+fn rightmost(selector: &Selector) -> (Vec<String>, Vec<String>, Option<String>) {
+    let mut classes = Vec::new();
+    let mut ids = Vec::new();
+    let mut tag = None;
+    for c in selector.iter() {
+        match c {
+            Component::Class(n) => classes.push(n.0.to_string()),
+            Component::ID(n) => ids.push(n.0.to_string()),
+            Component::LocalName(n) => tag = Some(n.lower_name.0.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    (classes, ids, tag)
+}
+
+fn index(dom: &scraper::Html) -> Index {
+    let mut index = Index::default();
+    for node in dom.tree.nodes() {
+        if let Some(el) = node.value().as_element() {
+            index.tags.insert(el.name().to_ascii_lowercase());
+            if let Some(id) = el.id() {
+                index.ids.insert(id.to_string());
+            }
+            for class in el.classes() {
+                index.classes.insert(class.to_string());
+            }
+        }
+    }
+    index
+}
+
+/// Pseudo-classes that depend on what the user does or on form state: a rule with them applies
+/// when its element exists, so they are removed before matching.
+const STATES: &[&str] = &[
+    "hover",
+    "focus",
+    "focus-visible",
+    "focus-within",
+    "active",
+    "visited",
+    "link",
+    "any-link",
+    "target",
+    "target-within",
+    "checked",
+    "indeterminate",
+    "default",
+    "disabled",
+    "enabled",
+    "valid",
+    "invalid",
+    "user-valid",
+    "user-invalid",
+    "in-range",
+    "out-of-range",
+    "required",
+    "optional",
+    "read-only",
+    "read-write",
+    "placeholder-shown",
+    "autofill",
+    "-webkit-autofill",
+    "open",
+    "closed",
+    "popover-open",
+    "modal",
+    "fullscreen",
+    "picture-in-picture",
+    "playing",
+    "paused",
+    "current",
+    "past",
+    "future",
+    "empty",
+    "blank",
+    "defined",
+    "host",
+    "-moz-focusring",
+];
+
+/// Legacy one-colon pseudo-elements.
+const OLD_ELEMENTS: &[&str] = &["before", "after", "first-line", "first-letter"];
+
+/// `a.btn:hover::before` -> `a.btn`; `:focus` alone -> `*`. Scans the printed selector, skipping
+/// strings and attribute brackets, so a `:` inside them is left alone.
+pub fn strip_states(selector: &str) -> String {
+    let chars: Vec<char> = selector.chars().collect();
+    let mut out = String::with_capacity(selector.len());
+    let mut i = 0;
+    let mut bracket = 0usize;
+    let mut quote: Option<char> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            out.push(c);
+            if c == '\\' && i + 1 < chars.len() {
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '[' => bracket += 1,
+            ']' => bracket = bracket.saturating_sub(1),
+            '\\' if i + 1 < chars.len() => {
+                out.push(c);
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            ':' if bracket == 0 => {
+                let double = chars.get(i + 1) == Some(&':');
+                let start = if double { i + 2 } else { i + 1 };
+                let mut end = start;
+                while end < chars.len()
+                    && (chars[end].is_alphanumeric() || chars[end] == '-' || chars[end] == '_')
+                {
+                    end += 1;
+                }
+                let name: String = chars[start..end].iter().collect::<String>().to_lowercase();
+                let drop = double
+                    || OLD_ELEMENTS.contains(&name.as_str())
+                    || STATES.contains(&name.as_str());
+                if drop {
+                    // Skip a balanced argument list too: `::part(x)`, `:host(.a)`.
+                    if chars.get(end) == Some(&'(') {
+                        let mut depth = 0;
+                        while end < chars.len() {
+                            match chars[end] {
+                                '(' => depth += 1,
+                                ')' => {
+                                    depth -= 1;
+                                    if depth == 0 {
+                                        end += 1;
+                                        break;
+                                    }
+                                }
+                                _ => {}
+                            }
+                            end += 1;
+                        }
+                    }
+                    // A compound left empty matches any element.
+                    let before_empty = out
+                        .chars()
+                        .last()
+                        .is_none_or(|p| matches!(p, ' ' | '>' | '+' | '~' | '(' | ','));
+                    let after_empty = chars
+                        .get(end)
+                        .is_none_or(|n| matches!(n, ' ' | '>' | '+' | '~' | ')' | ','));
+                    if before_empty && after_empty {
+                        out.push('*');
+                    }
+                    i = end;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_pseudo_elements_are_stripped() {
+        assert_eq!(strip_states("a.btn:hover::before"), "a.btn");
+        assert_eq!(strip_states(":focus"), "*");
+        assert_eq!(strip_states("ul > :first-child"), "ul > :first-child");
+        assert_eq!(strip_states("div > ::before"), "div > *");
+        assert_eq!(
+            strip_states("a[title=\"x:hover\"]:focus"),
+            "a[title=\"x:hover\"]"
+        );
+        assert_eq!(strip_states(".a:not(:hover)"), ".a:not(*)");
+        assert_eq!(strip_states("input:checked + label"), "input + label");
+    }
+
+    #[test]
+    fn keeps_what_matches_or_scripts_name() {
+        let page = r#"<html><body><nav class="menu"><a href="/" class="link">x</a></nav><ul><li>a</li></ul><input type="checkbox"></body></html>"#;
+        let script = r#"document.querySelector(".menu").classList.toggle("is-open");"#;
+        let sheet = ".menu a:hover{color:red}.menu.is-open{display:block}.unused{color:blue}ul>li:first-child{margin:0}ol li{x:y}@media (min-width:1px){.link::after{content:''}.gone{}}input[type=checkbox]:checked+label{color:red}.a:is(:hover,.b){}";
+        let keep = decide(&[page], &[script], &[sheet]);
+        let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
+        assert_eq!(
+            kept,
+            BTreeSet::from([
+                ".menu a:hover",
+                ".menu.is-open",
+                "ul > li:first-child",
+                ".link:after",
+            ]),
+            "{kept:?}"
+        );
+    }
+}
