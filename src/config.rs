@@ -96,7 +96,28 @@ pub struct HeadersSection {
 pub struct CssSection {
     pub minify: Option<bool>,
     pub purge: Option<bool>,
+    pub safelist: Option<SafelistSpec>,
     pub targets: Option<Targets>,
+}
+
+/// `[css] safelist`: a list of names (`"is-open"`, `"/^modal-/"`), or PurgeCSS's
+/// `{ standard = […], deep = […], greedy = […] }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SafelistSpec {
+    Names(Vec<String>),
+    Kinds(SafelistKinds),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafelistKinds {
+    #[serde(default)]
+    pub standard: Vec<String>,
+    #[serde(default)]
+    pub deep: Vec<String>,
+    #[serde(default)]
+    pub greedy: Vec<String>,
 }
 
 /// `[css] targets`: a browserslist query, or a list of them.
@@ -278,6 +299,7 @@ pub struct Settings {
     pub css_minify: bool,
     /// `[css] purge`: remove stylesheet rules no page or script can use.
     pub css_purge: bool,
+    pub css_safelist: crate::css::purge::Safelist,
     /// The browsers CSS is printed for (`[css] targets`, else `browserslist` in package.json
     /// or `.browserslistrc`, else browserslist's `defaults`).
     pub css_browsers: Option<lightningcss::targets::Browsers>,
@@ -553,6 +575,7 @@ fn resolve(
     };
     let css_minify = file.css.minify.unwrap_or(true);
     let css_purge = file.css.purge.unwrap_or(false);
+    let css_safelist = safelist(file.css.safelist.as_ref(), &path)?;
     let css_browsers = css_browsers(file.css.targets.as_ref(), &path)?;
     let js_minify = match &file.js.minify {
         None => crate::js::minify::Mode::Auto,
@@ -576,6 +599,7 @@ fn resolve(
         &precompress,
         &headers,
         (css_minify, css_purge, css_browsers),
+        file.css.safelist.as_ref(),
         js_minify,
         &images_section,
     );
@@ -591,6 +615,7 @@ fn resolve(
         headers,
         css_minify,
         css_purge,
+        css_safelist,
         css_browsers,
         js_minify,
         budgets,
@@ -617,6 +642,42 @@ fn css_browsers(
         None => Error::Config {
             path: PathBuf::from("package.json"),
             message: format!("browserslist: {e}"),
+        },
+    })
+}
+
+fn safelist(
+    spec: Option<&SafelistSpec>,
+    path: &Option<PathBuf>,
+) -> Result<crate::css::purge::Safelist, Error> {
+    use crate::css::purge::{Name, Safelist};
+    let names = |list: &[String], key: &str| -> Result<Vec<Name>, Error> {
+        list.iter()
+            .map(|t| Name::parse(t).map_err(|e| config_error(path, format!("[css] {key}: {e}"))))
+            .collect()
+    };
+    Ok(match spec {
+        None => Safelist::default(),
+        Some(SafelistSpec::Names(list)) => Safelist {
+            standard: names(list, "safelist")?,
+            ..Safelist::default()
+        },
+        Some(SafelistSpec::Kinds(k)) => Safelist {
+            standard: names(&k.standard, "safelist.standard")?,
+            deep: names(&k.deep, "safelist.deep")?,
+            greedy: k
+                .greedy
+                .iter()
+                .map(|t| {
+                    let pattern = t
+                        .strip_prefix('/')
+                        .and_then(|p| p.strip_suffix('/'))
+                        .unwrap_or(t);
+                    regex::Regex::new(pattern).map_err(|e| {
+                        config_error(path, format!("[css] safelist.greedy {t:?}: {e}"))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
         },
     })
 }
@@ -673,11 +734,12 @@ fn settings_digest(
     precompress: &[Encoding],
     headers: &HeaderSettings,
     css: (bool, bool, Option<lightningcss::targets::Browsers>),
+    safelist: Option<&SafelistSpec>,
     js_minify: crate::js::minify::Mode,
     images: &ImagesSection,
 ) -> String {
     let text = format!(
-        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {:?}\njs {:?}\nimages {:?}\n",
+        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {:?} {:?}\njs {:?}\nimages {:?}\n",
         env!("CARGO_PKG_VERSION"),
         hash.enabled,
         hash.length,
@@ -690,6 +752,7 @@ fn settings_digest(
         headers.revalidate,
         headers.max_rules,
         css,
+        safelist,
         js_minify,
         images,
     );

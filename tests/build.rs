@@ -811,3 +811,57 @@ fn css_targets_come_from_config_or_package_json() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("[css] targets:"), "{}", stderr(&out));
 }
+
+/// `[css] purge` with a safelist: safelisted selectors stay, the JSON report lists what went;
+/// a bad pattern is an error naming the key.
+#[test]
+fn css_purge_with_a_safelist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    std::fs::write(
+        tmp.path().join("distill.toml"),
+        "[css]\npurge = true\nsafelist = { standard = [\"/^btn/\"], greedy = [\"/is-visible/\"] }\n",
+    )
+    .unwrap();
+    let err = ok(&distill(
+        tmp.path(),
+        &[
+            "build",
+            example.to_str().unwrap(),
+            "--out",
+            "out",
+            "--cache-dir",
+            "cache",
+            "--report",
+            "json=r.json",
+        ],
+    ));
+    assert!(err.contains("2 unused CSS selectors removed"), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&read(tmp.path(), "r.json")).unwrap();
+    assert_eq!(
+        report["css_purged"]["assets/index-D8nq2LwF.css"],
+        serde_json::json!([".modal", ".alert:hover"])
+    );
+    let out = tmp.path().join("out");
+    let css = read(&out, &names(&out)["assets/index-D8nq2LwF.css"]);
+    assert!(
+        css.contains(".btn-danger{") && css.contains(".modal.is-visible{"),
+        "{css}"
+    );
+
+    std::fs::write(
+        tmp.path().join("distill.toml"),
+        "[css]\npurge = true\nsafelist = [\"/(unclosed/\"]\n",
+    )
+    .unwrap();
+    let out = distill(
+        tmp.path(),
+        &["build", example.to_str().unwrap(), "--out", "out2"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[css] safelist: \"/(unclosed/\""),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -20,6 +20,113 @@ use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 use lightningcss::traits::ToCss;
 use rayon::prelude::*;
 
+/// `[css] safelist`: selectors to keep whatever the pages say.
+#[derive(Debug, Default, Clone)]
+pub struct Safelist {
+    /// Exact names or regular expressions; keep a selector whose rightmost compound (the
+    /// element it styles) has a matching class, id or tag.
+    pub standard: Vec<Name>,
+    /// Keep a selector naming a matching class, id or tag anywhere (so `.modal .title` stays
+    /// with `deep = ["/^modal/"]`: the children of a safelisted parent).
+    pub deep: Vec<Name>,
+    /// Keep a selector whose whole text matches.
+    pub greedy: Vec<regex::Regex>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Name {
+    Exact(String),
+    Pattern(regex::Regex),
+}
+
+impl Name {
+    /// `"is-open"` or `"/^modal-/"`.
+    pub fn parse(text: &str) -> Result<Name, String> {
+        match text.strip_prefix('/').and_then(|t| t.strip_suffix('/')) {
+            Some(pattern) => regex::Regex::new(pattern)
+                .map(Name::Pattern)
+                .map_err(|e| format!("{text:?}: {e}")),
+            None => Ok(Name::Exact(text.to_string())),
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Name::Exact(n) => n == name,
+            Name::Pattern(r) => r.is_match(name),
+        }
+    }
+}
+
+impl Safelist {
+    fn keeps(&self, selector: &Selector, printed: &str) -> bool {
+        if self.greedy.iter().any(|r| r.is_match(printed)) {
+            return true;
+        }
+        if !self.deep.is_empty() {
+            let mut all = Vec::new();
+            names(selector, &mut all);
+            if all.iter().any(|n| self.deep.iter().any(|p| p.matches(n))) {
+                return true;
+            }
+        }
+        if !self.standard.is_empty() {
+            let (classes, ids, tag) = rightmost(selector);
+            let mut right = classes;
+            right.extend(ids);
+            right.extend(tag);
+            if right
+                .iter()
+                .any(|n| self.standard.iter().any(|p| p.matches(n)))
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Every class, id and tag a selector names, nested lists included.
+fn names(selector: &Selector, out: &mut Vec<String>) {
+    for c in selector.iter_raw_match_order() {
+        match c {
+            Component::Class(n) | Component::ID(n) => out.push(n.0.to_string()),
+            Component::LocalName(n) => out.push(n.lower_name.0.to_string()),
+            Component::Negation(list)
+            | Component::Is(list)
+            | Component::Where(list)
+            | Component::Has(list) => {
+                for s in list.iter() {
+                    names(s, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `(line, column)` (lightningcss's: 0-based line, 1-based column) where each rule that
+/// follows a `/* distill-keep */` comment starts.
+fn kept_by_comment(sheet: &str) -> HashSet<(u32, u32)> {
+    let mut out = HashSet::new();
+    let mut from = 0;
+    while let Some(start) = sheet[from..].find("/*").map(|i| i + from) {
+        let Some(end) = sheet[start + 2..].find("*/").map(|i| i + start + 2) else {
+            break;
+        };
+        from = end + 2;
+        if sheet[start + 2..end].trim() != "distill-keep" {
+            continue;
+        }
+        let rest = &sheet[from..];
+        let at = from + (rest.len() - rest.trim_start().len());
+        let line = sheet[..at].matches('\n').count() as u32;
+        let line_start = sheet[..at].rfind('\n').map_or(0, |i| i + 1);
+        out.insert((line, (at - line_start) as u32 + 1));
+    }
+    out
+}
+
 /// What the purge decided, for the rewrite to apply.
 #[derive(Debug, Default, Clone)]
 pub struct Keep {
@@ -47,7 +154,7 @@ struct Candidate {
 }
 
 /// Decides which of the stylesheets' selectors the pages and scripts can use.
-pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str]) -> Keep {
+pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str], safelist: &Safelist) -> Keep {
     // Each page's names and inline scripts (a DOM is not `Send`: each worker parses its own).
     let per_page: Vec<(Index, Vec<String>)> = pages
         .par_iter()
@@ -83,14 +190,19 @@ pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str]) -> Keep {
         let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) else {
             continue;
         };
-        visit_selectors(&parsed.rules.0, &mut |selector| {
+        let commented = kept_by_comment(sheet);
+        visit_selectors(&parsed.rules.0, &mut |selector, loc| {
             let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
                 return;
             };
+            if commented.contains(&(loc.line, loc.column)) {
+                keep.selectors.insert(printed);
+                return;
+            }
             if !seen.insert(printed.clone()) {
                 return;
             }
-            if names_any(selector, &tokens) {
+            if names_any(selector, &tokens) || safelist.keeps(selector, &printed) {
                 keep.selectors.insert(printed);
                 return;
             }
@@ -143,7 +255,7 @@ pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str]) -> Keep {
 pub fn removed(sheet: &str, keep: &Keep) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) {
-        visit_selectors(&parsed.rules.0, &mut |selector| {
+        visit_selectors(&parsed.rules.0, &mut |selector, _| {
             if let Ok(p) = selector.to_css_string(PrinterOptions::default())
                 && !keep.selectors.contains(&p)
             {
@@ -205,12 +317,15 @@ pub fn apply(rules: &mut Vec<CssRule<'_>>, keep: &Keep) -> usize {
     removed
 }
 
-fn visit_selectors<'i>(rules: &[CssRule<'i>], f: &mut dyn FnMut(&Selector<'i>)) {
+fn visit_selectors<'i>(
+    rules: &[CssRule<'i>],
+    f: &mut dyn FnMut(&Selector<'i>, lightningcss::rules::Location),
+) {
     for rule in rules {
         match rule {
             CssRule::Style(style) => {
                 for s in style.selectors.0.iter() {
-                    f(s);
+                    f(s, style.loc);
                 }
             }
             CssRule::Media(m) => visit_selectors(&m.rules.0, f),
@@ -411,6 +526,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn safelists_and_keep_comments() {
+        let page = "<div class=\"modal\"></div>";
+        let sheet = ".modal .title{a:b}.tooltip{a:b}.btn-x{a:b}.unused a.btn-y{a:b}\n/* distill-keep */\n.kept-by-comment{a:b}\n.gone{a:b}";
+        let safelist = Safelist {
+            standard: vec![
+                Name::parse("tooltip").unwrap(),
+                Name::parse("/^btn-/").unwrap(),
+            ],
+            deep: vec![Name::parse("/^moda/").unwrap()],
+            greedy: vec![],
+        };
+        let keep = decide(&[page], &[], &[sheet], &safelist);
+        let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
+        assert_eq!(
+            kept,
+            BTreeSet::from([
+                ".modal .title",
+                ".tooltip",
+                ".btn-x",
+                ".unused a.btn-y",
+                ".kept-by-comment"
+            ])
+        );
+        let greedy = Safelist {
+            greedy: vec![regex::Regex::new("gone").unwrap()],
+            ..Safelist::default()
+        };
+        assert!(
+            decide(&[page], &[], &[sheet], &greedy)
+                .selectors
+                .contains(".gone")
+        );
+    }
+
+    #[test]
     fn states_and_pseudo_elements_are_stripped() {
         assert_eq!(strip_states("a.btn:hover::before"), "a.btn");
         assert_eq!(strip_states(":focus"), "*");
@@ -429,7 +579,7 @@ mod tests {
         let page = r#"<html><body><nav class="menu"><a href="/" class="link">x</a></nav><ul><li>a</li></ul><input type="checkbox"></body></html>"#;
         let script = r#"document.querySelector(".menu").classList.toggle("is-open");"#;
         let sheet = ".menu a:hover{color:red}.menu.is-open{display:block}.unused{color:blue}ul>li:first-child{margin:0}ol li{x:y}@media (min-width:1px){.link::after{content:''}.gone{}}input[type=checkbox]:checked+label{color:red}.a:is(:hover,.b){}";
-        let keep = decide(&[page], &[script], &[sheet]);
+        let keep = decide(&[page], &[script], &[sheet], &Safelist::default());
         let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
         assert_eq!(
             kept,
