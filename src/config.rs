@@ -97,6 +97,9 @@ pub struct CssSection {
     pub minify: Option<bool>,
     pub purge: Option<bool>,
     pub safelist: Option<SafelistSpec>,
+    pub keyframes: Option<bool>,
+    pub font_face: Option<bool>,
+    pub variables: Option<bool>,
     pub targets: Option<Targets>,
 }
 
@@ -300,6 +303,7 @@ pub struct Settings {
     /// `[css] purge`: remove stylesheet rules no page or script can use.
     pub css_purge: bool,
     pub css_safelist: crate::css::purge::Safelist,
+    pub css_purge_options: crate::css::purge::Options,
     /// The browsers CSS is printed for (`[css] targets`, else `browserslist` in package.json
     /// or `.browserslistrc`, else browserslist's `defaults`).
     pub css_browsers: Option<lightningcss::targets::Browsers>,
@@ -576,6 +580,11 @@ fn resolve(
     let css_minify = file.css.minify.unwrap_or(true);
     let css_purge = file.css.purge.unwrap_or(false);
     let css_safelist = safelist(file.css.safelist.as_ref(), &path)?;
+    let css_purge_options = crate::css::purge::Options {
+        keyframes: file.css.keyframes.unwrap_or(true),
+        font_face: file.css.font_face.unwrap_or(true),
+        variables: file.css.variables.unwrap_or(true),
+    };
     let css_browsers = css_browsers(file.css.targets.as_ref(), &path)?;
     let js_minify = match &file.js.minify {
         None => crate::js::minify::Mode::Auto,
@@ -599,7 +608,7 @@ fn resolve(
         &precompress,
         &headers,
         (css_minify, css_purge, css_browsers),
-        file.css.safelist.as_ref(),
+        (file.css.safelist.as_ref(), css_purge_options),
         js_minify,
         &images_section,
     );
@@ -616,6 +625,7 @@ fn resolve(
         css_minify,
         css_purge,
         css_safelist,
+        css_purge_options,
         css_browsers,
         js_minify,
         budgets,
@@ -734,7 +744,7 @@ fn settings_digest(
     precompress: &[Encoding],
     headers: &HeaderSettings,
     css: (bool, bool, Option<lightningcss::targets::Browsers>),
-    safelist: Option<&SafelistSpec>,
+    purge: (Option<&SafelistSpec>, crate::css::purge::Options),
     js_minify: crate::js::minify::Mode,
     images: &ImagesSection,
 ) -> String {
@@ -752,7 +762,7 @@ fn settings_digest(
         headers.revalidate,
         headers.max_rules,
         css,
-        safelist,
+        purge,
         js_minify,
         images,
     );

@@ -146,7 +146,11 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
 
     let purged = if settings.css_purge {
         progress.stage("css purge", 0);
-        let purged = purge_css(&mut plan, &settings.css_safelist);
+        let purged = purge_css(
+            &mut plan,
+            &settings.css_safelist,
+            settings.css_purge_options,
+        );
         progress.finish();
         lap("css purge", &mut timings);
         purged
@@ -240,7 +244,11 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
 /// Decides which stylesheet selectors the site can use (pages, scripts, stylesheets as
 /// planned) and records it in the plan for the rewrite. Returns the removed selectors by
 /// stylesheet.
-fn purge_css(plan: &mut Plan, safelist: &css::purge::Safelist) -> BTreeMap<String, Vec<String>> {
+fn purge_css(
+    plan: &mut Plan,
+    safelist: &css::purge::Safelist,
+    options: css::purge::Options,
+) -> BTreeMap<String, Vec<String>> {
     use crate::plan::Body;
     let texts = |want: fn(&Body) -> bool| -> Vec<(&str, &str)> {
         plan.files
@@ -257,6 +265,7 @@ fn purge_css(plan: &mut Plan, safelist: &css::purge::Safelist) -> BTreeMap<Strin
         &scripts.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &sheets.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         safelist,
+        options,
     );
     let removed: BTreeMap<String, Vec<String>> = sheets
         .iter()

@@ -20,6 +20,24 @@ use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 use lightningcss::traits::ToCss;
 use rayon::prelude::*;
 
+/// What else goes with unused rules (`[css] keyframes`, `font_face`, `variables`).
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub keyframes: bool,
+    pub font_face: bool,
+    pub variables: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keyframes: true,
+            font_face: true,
+            variables: true,
+        }
+    }
+}
+
 /// `[css] safelist`: selectors to keep whatever the pages say.
 #[derive(Debug, Default, Clone)]
 pub struct Safelist {
@@ -132,6 +150,10 @@ fn kept_by_comment(sheet: &str) -> HashSet<(u32, u32)> {
 pub struct Keep {
     /// Selectors (as lightningcss prints them) that may match.
     pub selectors: HashSet<String>,
+    /// `@keyframes`, `@font-face` families and custom properties nothing left uses.
+    pub unused_keyframes: HashSet<String>,
+    pub unused_families: HashSet<String>,
+    pub unused_variables: HashSet<String>,
     /// Selectors the engine could not parse (kept).
     pub unsupported: usize,
 }
@@ -154,16 +176,27 @@ struct Candidate {
 }
 
 /// Decides which of the stylesheets' selectors the pages and scripts can use.
-pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str], safelist: &Safelist) -> Keep {
+pub fn decide(
+    pages: &[&str],
+    scripts: &[&str],
+    sheets: &[&str],
+    safelist: &Safelist,
+    options: Options,
+) -> Keep {
     // Each page's names and inline scripts (a DOM is not `Send`: each worker parses its own).
     let per_page: Vec<(Index, Vec<String>)> = pages
         .par_iter()
         .map(|html| {
             let dom = scraper::Html::parse_document(html);
-            let inline: Vec<String> = dom
+            let mut inline: Vec<String> = dom
                 .select(&scraper::Selector::parse("script").expect("valid selector"))
                 .flat_map(|s| crate::js::strings(&s.text().collect::<String>()))
                 .collect();
+            // Inline CSS may use keyframes, fonts and variables the sheets define.
+            for el in dom.select(&scraper::Selector::parse("style, [style]").expect("valid")) {
+                inline.push(el.text().collect());
+                inline.extend(el.value().attr("style").map(str::to_string));
+            }
             (index(&dom), inline)
         })
         .collect();
@@ -248,13 +281,147 @@ pub fn decide(pages: &[&str], scripts: &[&str], sheets: &[&str], safelist: &Safe
     for i in matched.into_iter().flatten() {
         keep.selectors.insert(candidates[i].printed.clone());
     }
+    unused_definitions(&mut keep, sheets, &tokens, &per_page, options);
     keep
 }
 
-/// The selectors of `sheet` that `keep` does not hold, in order.
+/// After the rules are decided: the `@keyframes`, `@font-face` families and custom properties
+/// that nothing left names (the remaining rules of every sheet, inline CSS, scripts' strings).
+fn unused_definitions(
+    keep: &mut Keep,
+    sheets: &[&str],
+    tokens: &HashSet<String>,
+    per_page: &[(Index, Vec<String>)],
+    options: Options,
+) {
+    let mut keyframes = BTreeSet::new();
+    let mut families = BTreeSet::new();
+    let mut variables = BTreeSet::new();
+    // What the kept rules say, definitions left out, as text.
+    let mut used = String::new();
+    for (_, inline) in per_page {
+        for text in inline {
+            used.push_str(text);
+            used.push('\n');
+        }
+    }
+    for sheet in sheets {
+        let Ok(mut parsed) = StyleSheet::parse(sheet, ParserOptions::default()) else {
+            continue;
+        };
+        apply(&mut parsed.rules.0, keep);
+        parsed.rules.0.retain(|rule| match rule {
+            CssRule::Keyframes(k) => {
+                if let Ok(name) = k.name.to_css_string(PrinterOptions::default()) {
+                    keyframes.insert(name.trim_matches('"').to_string());
+                }
+                false
+            }
+            CssRule::FontFace(f) => {
+                for p in &f.properties {
+                    if let lightningcss::rules::font_face::FontFaceProperty::FontFamily(family) = p
+                        && let Ok(name) = family.to_css_string(PrinterOptions::default())
+                    {
+                        families.insert(name.trim_matches('"').to_string());
+                    }
+                }
+                false
+            }
+            _ => true,
+        });
+        collect_variables(&parsed.rules.0, &mut variables);
+        if let Ok(text) = parsed.to_css(PrinterOptions::default()) {
+            used.push_str(&text.code);
+            used.push('\n');
+        }
+    }
+    let words: HashSet<&str> = used
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lower = used.to_lowercase();
+    if options.keyframes {
+        keep.unused_keyframes = keyframes
+            .into_iter()
+            .filter(|k| !words.contains(k.as_str()) && !tokens.contains(k))
+            .collect();
+    }
+    if options.font_face {
+        keep.unused_families = families
+            .into_iter()
+            .filter(|f| !lower.contains(&f.to_lowercase()) && !tokens.contains(f))
+            .collect();
+    }
+    if options.variables {
+        keep.unused_variables = variables
+            .into_iter()
+            .filter(|v| !used.contains(&format!("var({v}")) && !tokens.contains(v))
+            .collect();
+    }
+}
+
+fn collect_variables(rules: &[CssRule], out: &mut BTreeSet<String>) {
+    for rule in rules {
+        match rule {
+            CssRule::Style(style) => {
+                for d in style
+                    .declarations
+                    .declarations
+                    .iter()
+                    .chain(&style.declarations.important_declarations)
+                {
+                    if let lightningcss::properties::Property::Custom(c) = d
+                        && let lightningcss::properties::custom::CustomPropertyName::Custom(name) =
+                            &c.name
+                    {
+                        out.insert(name.0.to_string());
+                    }
+                }
+                collect_variables(&style.rules.0, out);
+            }
+            CssRule::Media(m) => collect_variables(&m.rules.0, out),
+            CssRule::Supports(s) => collect_variables(&s.rules.0, out),
+            CssRule::LayerBlock(l) => collect_variables(&l.rules.0, out),
+            CssRule::Container(c) => collect_variables(&c.rules.0, out),
+            _ => {}
+        }
+    }
+}
+
+/// The selectors of `sheet` that `keep` does not hold, in order, then the unused
+/// definitions it holds (`@keyframes spin`, `@font-face Old`, `--unused`).
 pub fn removed(sheet: &str, keep: &Keep) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) {
+        let mut defined = BTreeSet::new();
+        collect_variables(&parsed.rules.0, &mut defined);
+        for rule in &parsed.rules.0 {
+            match rule {
+                CssRule::Keyframes(k) => {
+                    if let Ok(n) = k.name.to_css_string(PrinterOptions::default())
+                        && keep.unused_keyframes.contains(n.trim_matches('"'))
+                    {
+                        out.push(format!("@keyframes {n}"));
+                    }
+                }
+                CssRule::FontFace(f) => {
+                    for p in &f.properties {
+                        if let lightningcss::rules::font_face::FontFaceProperty::FontFamily(fam) = p
+                            && let Ok(n) = fam.to_css_string(PrinterOptions::default())
+                            && keep.unused_families.contains(n.trim_matches('"'))
+                        {
+                            out.push(format!("@font-face {n}"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.extend(
+            defined
+                .into_iter()
+                .filter(|v| keep.unused_variables.contains(v)),
+        );
         visit_selectors(&parsed.rules.0, &mut |selector, _| {
             if let Ok(p) = selector.to_css_string(PrinterOptions::default())
                 && !keep.selectors.contains(&p)
@@ -271,7 +438,32 @@ pub fn removed(sheet: &str, keep: &Keep) -> Vec<String> {
 pub fn apply(rules: &mut Vec<CssRule<'_>>, keep: &Keep) -> usize {
     let mut removed = 0;
     rules.retain_mut(|rule| match rule {
+        CssRule::Keyframes(k) => k
+            .name
+            .to_css_string(PrinterOptions::default())
+            .map_or(true, |n| {
+                !keep.unused_keyframes.contains(n.trim_matches('"'))
+            }),
+        CssRule::FontFace(f) => !f.properties.iter().any(|p| {
+            matches!(p, lightningcss::rules::font_face::FontFaceProperty::FontFamily(family)
+                if family
+                    .to_css_string(PrinterOptions::default())
+                    .is_ok_and(|n| keep.unused_families.contains(n.trim_matches('"'))))
+        }),
         CssRule::Style(style) => {
+            if !keep.unused_variables.is_empty() {
+                let unused = |d: &lightningcss::properties::Property| {
+                    matches!(d, lightningcss::properties::Property::Custom(c)
+                        if matches!(&c.name,
+                            lightningcss::properties::custom::CustomPropertyName::Custom(n)
+                                if keep.unused_variables.contains(&*n.0)))
+                };
+                style.declarations.declarations.retain(|d| !unused(d));
+                style
+                    .declarations
+                    .important_declarations
+                    .retain(|d| !unused(d));
+            }
             // Nested rules are kept as they are (their context is this rule's selector).
             if !style.rules.0.is_empty() {
                 return true;
@@ -537,7 +729,7 @@ mod tests {
             deep: vec![Name::parse("/^moda/").unwrap()],
             greedy: vec![],
         };
-        let keep = decide(&[page], &[], &[sheet], &safelist);
+        let keep = decide(&[page], &[], &[sheet], &safelist, Options::default());
         let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
         assert_eq!(
             kept,
@@ -554,10 +746,55 @@ mod tests {
             ..Safelist::default()
         };
         assert!(
-            decide(&[page], &[], &[sheet], &greedy)
+            decide(&[page], &[], &[sheet], &greedy, Options::default())
                 .selectors
                 .contains(".gone")
         );
+    }
+
+    #[test]
+    fn unused_keyframes_fonts_and_variables_go() {
+        let page = r#"<div class="a" style="animation: pulse 1s"></div>"#;
+        let script = r#"el.style.setProperty("--from-js", "1")"#;
+        let sheet = "@keyframes spin{to{rotate:1turn}}@keyframes fade{to{opacity:0}}@keyframes pulse{to{opacity:.5}}@font-face{font-family:Inter;src:url(i.woff2)}@font-face{font-family:\"Old Face\";src:url(o.woff2)}:root{--used:red;--unused:blue;--from-js:0}.a{animation:spin 1s;font-family:Inter,sans-serif;color:var(--used)}.gone{animation:fade 1s;font-family:\"Old Face\"}";
+        let keep = decide(
+            &[page],
+            &[script],
+            &[sheet],
+            &Safelist::default(),
+            Options::default(),
+        );
+        let gone: BTreeSet<String> = removed(sheet, &keep).into_iter().collect();
+        let expected: BTreeSet<String> = [
+            "@keyframes fade",
+            "@font-face Old Face",
+            "--unused",
+            ".gone",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(gone, expected);
+        // And the printed sheet has them no more.
+        let out = super::super::rewrite_sheet(
+            sheet,
+            super::super::Style {
+                minify: true,
+                browsers: None,
+            },
+            |_| None,
+            None,
+            Some(&keep),
+        )
+        .unwrap();
+        assert!(
+            !out.contains("fade") && !out.contains("Old Face") && !out.contains("--unused"),
+            "{out}"
+        );
+        assert!(
+            out.contains("@keyframes spin") && out.contains("@keyframes pulse"),
+            "{out}"
+        );
+        assert!(out.contains("--from-js") && out.contains("--used"), "{out}");
     }
 
     #[test]
@@ -579,7 +816,13 @@ mod tests {
         let page = r#"<html><body><nav class="menu"><a href="/" class="link">x</a></nav><ul><li>a</li></ul><input type="checkbox"></body></html>"#;
         let script = r#"document.querySelector(".menu").classList.toggle("is-open");"#;
         let sheet = ".menu a:hover{color:red}.menu.is-open{display:block}.unused{color:blue}ul>li:first-child{margin:0}ol li{x:y}@media (min-width:1px){.link::after{content:''}.gone{}}input[type=checkbox]:checked+label{color:red}.a:is(:hover,.b){}";
-        let keep = decide(&[page], &[script], &[sheet], &Safelist::default());
+        let keep = decide(
+            &[page],
+            &[script],
+            &[sheet],
+            &Safelist::default(),
+            Options::default(),
+        );
         let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
         assert_eq!(
             kept,
