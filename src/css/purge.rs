@@ -169,8 +169,8 @@ struct Index {
 /// One selector to decide.
 struct Candidate {
     printed: String,
-    /// The selector with state pseudo-classes and pseudo-elements removed, for the engine.
-    stripped: String,
+    /// The selector with state pseudo-classes and pseudo-elements removed, parsed by the engine.
+    stripped: scraper::Selector,
     /// Classes, ids and tag of the rightmost compound: pages without them cannot match.
     rightmost: (Vec<String>, Vec<String>, Option<String>),
 }
@@ -215,42 +215,64 @@ pub fn decide(
         tokens.extend(inline.iter().flat_map(|s| split(s)));
     }
 
-    // Every distinct selector of every sheet.
-    let mut seen = BTreeSet::new();
+    // Every distinct selector of every sheet: each sheet parsed once, in parallel, and each of
+    // its selectors judged (kept, kept as unsupported, or a candidate to match).
+    enum Verdict {
+        Keep,
+        Unsupported,
+        Match(Candidate),
+    }
+    let mut parsed: Vec<Option<StyleSheet>> = sheets
+        .par_iter()
+        .map(|s| StyleSheet::parse(s, ParserOptions::default()).ok())
+        .collect();
+    let verdicts: Vec<Vec<(String, Verdict)>> = parsed
+        .par_iter()
+        .zip(sheets)
+        .map(|(sheet, text)| {
+            let mut out = Vec::new();
+            let Some(sheet) = sheet else { return out };
+            let commented = kept_by_comment(text);
+            visit_selectors(&sheet.rules.0, &mut |selector, loc| {
+                let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
+                    return;
+                };
+                let verdict = if commented.contains(&(loc.line, loc.column))
+                    || names_any(selector, &tokens)
+                    || safelist.keeps(selector, &printed)
+                {
+                    Verdict::Keep
+                } else {
+                    match scraper::Selector::parse(&strip_states(&printed)) {
+                        Ok(stripped) => Verdict::Match(Candidate {
+                            rightmost: rightmost(selector),
+                            printed: printed.clone(),
+                            stripped,
+                        }),
+                        Err(_) => Verdict::Unsupported,
+                    }
+                };
+                out.push((printed, verdict));
+            });
+            out
+        })
+        .collect();
     let mut keep = Keep::default();
+    let mut seen = HashSet::new();
     let mut candidates = Vec::new();
-    for sheet in sheets {
-        let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) else {
-            continue;
-        };
-        let commented = kept_by_comment(sheet);
-        visit_selectors(&parsed.rules.0, &mut |selector, loc| {
-            let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
-                return;
-            };
-            if commented.contains(&(loc.line, loc.column)) {
+    // In order, so the first verdict on a selector decides (a `distill-keep` anywhere wins).
+    for (printed, verdict) in verdicts.into_iter().flatten() {
+        match verdict {
+            Verdict::Keep => {
                 keep.selectors.insert(printed);
-                return;
             }
-            if !seen.insert(printed.clone()) {
-                return;
-            }
-            if names_any(selector, &tokens) || safelist.keeps(selector, &printed) {
-                keep.selectors.insert(printed);
-                return;
-            }
-            let stripped = strip_states(&printed);
-            if scraper::Selector::parse(&stripped).is_err() {
+            Verdict::Unsupported if seen.insert(printed.clone()) => {
                 keep.unsupported += 1;
                 keep.selectors.insert(printed);
-                return;
             }
-            candidates.push(Candidate {
-                rightmost: rightmost(selector),
-                printed,
-                stripped,
-            });
-        });
+            Verdict::Match(c) if seen.insert(printed) => candidates.push(c),
+            _ => {}
+        }
     }
 
     // Each page, in parallel, reports the candidates it matches.
@@ -269,11 +291,7 @@ pub fn decide(
                         && ids.iter().all(|x| index.ids.contains(x))
                         && tag.as_ref().is_none_or(|t| index.tags.contains(t))
                 })
-                .filter(|(_, c)| {
-                    scraper::Selector::parse(&c.stripped)
-                        .map(|s| dom.select(&s).next().is_some())
-                        .unwrap_or(true)
-                })
+                .filter(|(_, c)| dom.select(&c.stripped).next().is_some())
                 .map(|(i, _)| i)
                 .collect()
         })
@@ -281,7 +299,7 @@ pub fn decide(
     for i in matched.into_iter().flatten() {
         keep.selectors.insert(candidates[i].printed.clone());
     }
-    unused_definitions(&mut keep, sheets, &tokens, &per_page, options);
+    unused_definitions(&mut keep, &mut parsed, &tokens, &per_page, options);
     keep
 }
 
@@ -289,15 +307,56 @@ pub fn decide(
 /// that nothing left names (the remaining rules of every sheet, inline CSS, scripts' strings).
 fn unused_definitions(
     keep: &mut Keep,
-    sheets: &[&str],
+    sheets: &mut [Option<StyleSheet>],
     tokens: &HashSet<String>,
     per_page: &[(Index, Vec<String>)],
     options: Options,
 ) {
+    // Each sheet, in parallel: its definitions, and what its kept rules say (definitions left
+    // out) as text.
+    /// A sheet's `@keyframes` names, `@font-face` families, custom properties, and the text of
+    /// its kept rules.
+    type Found = (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>, String);
+    let found: Vec<Found> = sheets
+        .par_iter_mut()
+        .filter_map(|sheet| {
+            let sheet = sheet.as_mut()?;
+            let mut keyframes = BTreeSet::new();
+            let mut families = BTreeSet::new();
+            let mut variables = BTreeSet::new();
+            apply(&mut sheet.rules.0, keep);
+            sheet.rules.0.retain(|rule| match rule {
+                CssRule::Keyframes(k) => {
+                    if let Ok(name) = k.name.to_css_string(PrinterOptions::default()) {
+                        keyframes.insert(name.trim_matches('"').to_string());
+                    }
+                    false
+                }
+                CssRule::FontFace(f) => {
+                    for p in &f.properties {
+                        if let lightningcss::rules::font_face::FontFaceProperty::FontFamily(
+                            family,
+                        ) = p
+                            && let Ok(name) = family.to_css_string(PrinterOptions::default())
+                        {
+                            families.insert(name.trim_matches('"').to_string());
+                        }
+                    }
+                    false
+                }
+                _ => true,
+            });
+            collect_variables(&sheet.rules.0, &mut variables);
+            let text = sheet
+                .to_css(PrinterOptions::default())
+                .map(|r| r.code)
+                .unwrap_or_default();
+            Some((keyframes, families, variables, text))
+        })
+        .collect();
     let mut keyframes = BTreeSet::new();
     let mut families = BTreeSet::new();
     let mut variables = BTreeSet::new();
-    // What the kept rules say, definitions left out, as text.
     let mut used = String::new();
     for (_, inline) in per_page {
         for text in inline {
@@ -305,35 +364,12 @@ fn unused_definitions(
             used.push('\n');
         }
     }
-    for sheet in sheets {
-        let Ok(mut parsed) = StyleSheet::parse(sheet, ParserOptions::default()) else {
-            continue;
-        };
-        apply(&mut parsed.rules.0, keep);
-        parsed.rules.0.retain(|rule| match rule {
-            CssRule::Keyframes(k) => {
-                if let Ok(name) = k.name.to_css_string(PrinterOptions::default()) {
-                    keyframes.insert(name.trim_matches('"').to_string());
-                }
-                false
-            }
-            CssRule::FontFace(f) => {
-                for p in &f.properties {
-                    if let lightningcss::rules::font_face::FontFaceProperty::FontFamily(family) = p
-                        && let Ok(name) = family.to_css_string(PrinterOptions::default())
-                    {
-                        families.insert(name.trim_matches('"').to_string());
-                    }
-                }
-                false
-            }
-            _ => true,
-        });
-        collect_variables(&parsed.rules.0, &mut variables);
-        if let Ok(text) = parsed.to_css(PrinterOptions::default()) {
-            used.push_str(&text.code);
-            used.push('\n');
-        }
+    for (k, f, v, text) in found {
+        keyframes.extend(k);
+        families.extend(f);
+        variables.extend(v);
+        used.push_str(&text);
+        used.push('\n');
     }
     let words: HashSet<&str> = used
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
