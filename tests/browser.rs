@@ -303,13 +303,27 @@ fn pages_look_the_same_before_and_after() {
         css.contains(".menu.is-open{") && !css.contains(".modal"),
         "{css}"
     );
+    let shots = assert_same_screenshots(&example, &tmp.path().join("out"), PAGES, tmp);
+    // Three pages at two widths, plus the clicks (the menu toggle is hidden at 1280 px).
+    assert!(shots >= 10, "{shots} screenshots");
+}
+
+/// Screenshots `pages` of `original` and of `built` (see `tests/browser/screenshot.mjs`) and
+/// asserts they match; returns how many were compared. The shots go to `tmp`, which is kept on
+/// failure for a look.
+fn assert_same_screenshots(
+    original: &Path,
+    built: &Path,
+    pages: &[&str],
+    tmp: tempfile::TempDir,
+) -> usize {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/screenshot.mjs");
     let shoot = |dir: &Path, shots: &str| -> Vec<String> {
         let output = Command::new("node")
             .arg(&script)
             .arg(dir)
             .arg(tmp.path().join(shots))
-            .args(PAGES)
+            .args(pages)
             .output()
             .expect("run node");
         assert!(
@@ -319,11 +333,9 @@ fn pages_look_the_same_before_and_after() {
         );
         serde_json::from_slice(&output.stdout).unwrap()
     };
-    let before = shoot(&example, "before");
-    let after = shoot(&tmp.path().join("out"), "after");
+    let before = shoot(original, "before");
+    let after = shoot(built, "after");
     assert_eq!(before, after, "different clicks happened");
-    // Three pages at two widths, plus the clicks (the menu toggle is hidden at 1280 px).
-    assert!(before.len() >= 10, "{before:?}");
     let mut failures = Vec::new();
     for name in &before {
         let a = image::open(tmp.path().join("before").join(name))
@@ -358,4 +370,29 @@ fn pages_look_the_same_before_and_after() {
             failures.join("\n")
         );
     }
+    before.len()
+}
+
+/// Bootstrap 5.3.8 purged with `[css] purge = true` against two pages (from 232 kB to under
+/// 25 kB): the pages look the same at both widths.
+#[test]
+fn purged_bootstrap_pages_look_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("bootstrap");
+    std::fs::write(tmp.path().join("distill.toml"), "[css]\npurge = true\n").unwrap();
+    ok(&distill(
+        tmp.path(),
+        &[
+            "build",
+            site.to_str().unwrap(),
+            "--out",
+            "out",
+            "--no-budgets",
+        ],
+    ));
+    let out = tmp.path().join("out");
+    let css = read(&out, &names(&out)["css/bootstrap.min.css"]);
+    assert!(css.len() < 25_000, "{} bytes", css.len());
+    let shots = assert_same_screenshots(&site, &out, &["/index.html", "/shop.html"], tmp);
+    assert_eq!(shots, 4);
 }
