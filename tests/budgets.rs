@@ -500,3 +500,51 @@ fn terminal_colour_is_optional() {
         .replace("\x1b[0m", "");
     assert_eq!(stripped, plain);
 }
+
+/// Vite's manifest confirms the graph read from the code: the real Vite build agrees; a
+/// manifest that marks a chunk as a dynamic entry no code imports is reported.
+#[test]
+fn vite_manifest_is_cross_checked() {
+    let (tmp, dist) = copy_fixture("vite-app/dist");
+    ok(&distill(
+        tmp.path(),
+        &[
+            "check",
+            dist.to_str().unwrap(),
+            "--report",
+            "json=agree.json",
+        ],
+    ));
+    assert!(json(&tmp.path().join("agree.json")).get("notes").is_none());
+
+    let path = dist.join(".vite/manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "\"isEntry\": true",
+        "\"isEntry\": true, \"isDynamicEntry\": true",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = distill(
+        tmp.path(),
+        &[
+            "check",
+            dist.to_str().unwrap(),
+            "--report",
+            "json=differ.json",
+            "-v",
+        ],
+    );
+    ok(&out);
+    let notes = json(&tmp.path().join("differ.json"))["notes"].clone();
+    assert_eq!(
+        notes,
+        serde_json::json!([
+            "Vite's manifest marks assets/index-CGxq9dXk.js as a dynamic entry, but no import() of it was found in the code"
+        ])
+    );
+    assert!(
+        stderr(&out).contains("note: Vite's manifest marks"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -15,7 +15,7 @@
 //! closure is computed once and shared by every page: a site of hundreds of pages that each
 //! reach hundreds of lazy chunks stays fast.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -46,6 +46,8 @@ pub struct Graph<'m> {
     statics: Vec<Vec<usize>>,
     /// `import()`.
     dynamics: Vec<Vec<usize>>,
+    /// Where Vite's manifest and the code disagree on entries (sorted): said in the report.
+    pub disagreements: Vec<String>,
     /// Each file's static closure (itself included), computed on first use.
     closures: Vec<OnceLock<Vec<usize>>>,
 }
@@ -60,6 +62,10 @@ struct ViteChunk {
     dynamic_imports: Vec<String>,
     #[serde(default)]
     css: Vec<String>,
+    #[serde(default, rename = "isEntry")]
+    is_entry: bool,
+    #[serde(default, rename = "isDynamicEntry")]
+    is_dynamic_entry: bool,
 }
 
 impl<'m> Graph<'m> {
@@ -102,9 +108,39 @@ impl<'m> Graph<'m> {
                 _ => {}
             }
         }
+        let mut disagreements = Vec::new();
         if let Some(chunks) =
             vite.and_then(|t| serde_json::from_str::<BTreeMap<String, ViteChunk>>(t).ok())
         {
+            // Vite's own view confirms the one read from the code, or the difference is said.
+            let imported: HashSet<usize> = dynamics.iter().flatten().copied().collect();
+            let loaded: HashSet<usize> = manifest
+                .assets
+                .values()
+                .filter(|a| a.kind == Kind::Html)
+                .flat_map(|a| {
+                    [RefKind::Script, RefKind::Preload, RefKind::Import]
+                        .into_iter()
+                        .flat_map(|k| targets(a, k))
+                })
+                .collect();
+            for chunk in chunks.values() {
+                let Some(&i) = index.get(chunk.file.as_str()) else {
+                    continue;
+                };
+                if chunk.is_dynamic_entry && !imported.contains(&i) {
+                    disagreements.push(format!(
+                        "Vite's manifest marks {} as a dynamic entry, but no import() of it was found in the code",
+                        chunk.file
+                    ));
+                }
+                if chunk.is_entry && kinds[i] == Kind::Js && !loaded.contains(&i) {
+                    disagreements.push(format!(
+                        "Vite's manifest marks {} as an entry, but no page loads it",
+                        chunk.file
+                    ));
+                }
+            }
             let file_of = |key: &String| {
                 chunks
                     .get(key)
@@ -125,6 +161,7 @@ impl<'m> Graph<'m> {
             }
         }
         Graph {
+            disagreements,
             keys,
             assets: manifest.assets.values().collect(),
             kinds,

@@ -36,6 +36,9 @@ pub struct Report {
     pub checks: Vec<Check>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineChange>,
+    /// Things worth knowing about the measurement (Vite's manifest disagreeing with the code).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// With `[css] purge`: the selectors removed from each stylesheet (by input path).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub css_purged: BTreeMap<String, Vec<String>>,
@@ -463,6 +466,7 @@ pub fn evaluate(input: &Input) -> Report {
         files,
         checks,
         baseline,
+        notes: graph.disagreements.clone(),
         css_purged: BTreeMap::new(),
     }
 }

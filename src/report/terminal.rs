@@ -250,6 +250,11 @@ pub fn budgets(report: &crate::budget::Report, color: bool, verbose: bool) -> St
             check.message
         ));
     }
+    if verbose {
+        for note in &report.notes {
+            out.push_str(&format!("note: {note}\n"));
+        }
+    }
     let s = &report.summary;
     let mut line = format!(
         "budgets ({}): {} checked, {} failed, {} warning{}",
