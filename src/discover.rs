@@ -88,6 +88,16 @@ pub struct SourceFile {
     pub edited: bool,
 }
 
+impl SourceFile {
+    /// blake3 of its content (as held: a minified script's new text).
+    pub fn digest(&self) -> [u8; 32] {
+        match &self.content {
+            Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
+            Content::Binary { digest } => *digest,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub files: Vec<SourceFile>,

@@ -338,16 +338,7 @@ pub fn check(settings: &Settings, progress: &dyn Progress) -> Result<CheckOutcom
     let previous = std::fs::read_to_string(root.join(manifest::PATH))
         .ok()
         .and_then(|text| manifest::read(&text))
-        .filter(|m| {
-            let digest = manifest::tree_digest(discovered.files.iter().map(|f| {
-                let d = match &f.content {
-                    Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
-                    Content::Binary { digest } => *digest,
-                };
-                (f.path.as_str(), d)
-            }));
-            digest == m.output_digest
-        });
+        .filter(|m| folder_digest(&discovered.files) == m.output_digest);
     let evaluate = |manifest: &manifest::Manifest| {
         budget::evaluate(&budget::Input {
             manifest,
@@ -457,14 +448,13 @@ fn already_distilled(
     if manifest.settings_digest != settings.digest {
         return None;
     }
-    let digest = manifest::tree_digest(files.iter().map(|f| {
-        let d = match &f.content {
-            Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
-            Content::Binary { digest } => *digest,
-        };
-        (f.path.as_str(), d)
-    }));
-    (digest == manifest.output_digest).then_some(files.len())
+    (folder_digest(files) == manifest.output_digest).then_some(files.len())
+}
+
+/// The digest distill's manifest records for its output (`output_digest`), of the files as
+/// discovered: equal when the folder is that output, unchanged.
+fn folder_digest(files: &[discover::SourceFile]) -> String {
+    manifest::tree_digest(files.iter().map(|f| (f.path.as_str(), f.digest())))
 }
 
 /// Turns the plan and the final names into output files, measuring each (in parallel).

@@ -110,10 +110,7 @@ impl PlannedFile {
 
     /// blake3 of the original bytes.
     pub fn content_digest(&self) -> [u8; 32] {
-        match &self.source.content {
-            Content::Text(t) => *blake3::hash(t.as_bytes()).as_bytes(),
-            Content::Binary { digest } => *digest,
-        }
+        self.source.digest()
     }
 }
 
