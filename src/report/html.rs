@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::{Row, change, rows};
+use super::{Row, change, escape, name_of, plural, rows, verdict};
 use crate::budget::{Report, Status, kb};
 
 const STYLE: &str = r#"
@@ -76,21 +76,10 @@ pub fn render(report: &Report) -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>distill report</title>\n",
     );
     out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
-    let (class, verdict) = match report.status {
-        Status::Fail => (
-            "fail",
-            format!("{} budget{} exceeded", s.failures, plural(s.failures)),
-        ),
-        Status::Warn => (
-            "warn",
-            format!("{} budget warning{}", s.warnings, plural(s.warnings)),
-        ),
-        Status::Pass => ("pass", "all budgets met".to_string()),
-    };
     out.push_str(&format!(
-        "<header><h1 id=\"status\" class=\"{class}\" data-status=\"{}\">distill: {}</h1>\n",
-        status_name(report.status),
-        esc(&verdict)
+        "<header><h1 id=\"status\" class=\"{0}\" data-status=\"{0}\">distill: {1}</h1>\n",
+        name_of(report.status),
+        escape(&verdict(report))
     ));
     let mut line = format!(
         "{} page{}, {} files, {} ({} {unit}); budgets compare {unit} sizes",
@@ -110,8 +99,8 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str(&format!(
         "<p class=\"muted\">{}. {}</p></header>\n",
-        esc(&line),
-        esc(&report.generator)
+        escape(&line),
+        escape(&report.generator)
     ));
 
     let problems: Vec<_> = report
@@ -124,8 +113,8 @@ pub fn render(report: &Report) -> String {
         for c in problems {
             out.push_str(&format!(
                 "<li class=\"{0}\" data-status=\"{0}\">{1}</li>\n",
-                status_name(c.status),
-                esc(&c.message)
+                name_of(c.status),
+                escape(&c.message)
             ));
         }
         out.push_str("</ul>\n");
@@ -159,7 +148,7 @@ pub fn render(report: &Report) -> String {
         let route_bytes: u64 = routes.iter().map(|b| b.bytes.of(report.compression)).sum();
         out.push_str(&format!(
             "<tr><td class=\"name\">{}</td>{}<td class=\"num\" data-value=\"{}\">{}</td>{}{}{}</tr>\n",
-            esc(&page.page),
+            escape(&page.page),
             num(main),
             routes.len(),
             routes.len(),
@@ -179,10 +168,10 @@ pub fn render(report: &Report) -> String {
     for f in &report.files {
         out.push_str(&format!(
             "<tr data-name=\"{}\"><td class=\"name\" title=\"{}\">{}</td><td>{}</td>{}{}{}",
-            esc(&f.name),
-            esc(&f.file),
-            esc(&f.name),
-            kind_name(f.kind),
+            escape(&f.name),
+            escape(&f.file),
+            escape(&f.name),
+            name_of(f.kind),
             num(f.bytes.size),
             num(f.bytes.gzip),
             num(f.bytes.brotli)
@@ -193,7 +182,7 @@ pub fn render(report: &Report) -> String {
             });
             out.push_str(&format!(
                 "<td class=\"num\" data-value=\"{delta}\">{}</td>",
-                esc(&change(f.baseline, f.bytes, report))
+                escape(&change(f.baseline, f.bytes, report))
             ));
         }
         out.push_str("</tr>\n");
@@ -208,10 +197,10 @@ fn bundle(out: &mut String, row: &Row, report: &Report, sizes: &HashMap<&str, u6
     let value = row.bundle.bytes.of(report.compression);
     let limit = row.limit();
     let scale = limit.unwrap_or(0).max(value).max(1) as f64;
-    let status = row.status().map_or("none", status_name);
+    let status = row.status().map_or("none".to_string(), name_of);
     out.push_str(&format!(
         "<div class=\"bundle\" data-id=\"{}\" data-value=\"{value}\" data-status=\"{status}\"{}>\n",
-        esc(&row.bundle.id),
+        escape(&row.bundle.id),
         limit.map_or(String::new(), |l| format!(" data-limit=\"{l}\""))
     ));
     let budget = match limit {
@@ -221,15 +210,15 @@ fn bundle(out: &mut String, row: &Row, report: &Report, sizes: &HashMap<&str, u6
     let delta = change(row.bundle.baseline, row.bundle.bytes, report);
     out.push_str(&format!(
         "<div class=\"head\"><span><span class=\"name {status}\">{}</span> <span class=\"muted\">{}</span></span><span>{} {}{}{}</span></div>\n",
-        esc(&row.name()),
-        esc(&row.pages_label()),
+        escape(&row.name()),
+        escape(&row.pages_label()),
         kb(value),
         report.compression.label(),
-        esc(&budget),
+        escape(&budget),
         if delta.is_empty() {
             String::new()
         } else {
-            format!(" <span class=\"muted\">({})</span>", esc(&delta))
+            format!(" <span class=\"muted\">({})</span>", escape(&delta))
         }
     ));
     out.push_str("<div class=\"track\">");
@@ -248,7 +237,7 @@ fn bundle(out: &mut String, row: &Row, report: &Report, sizes: &HashMap<&str, u6
         out.push_str(&format!(
             "<span class=\"seg\" style=\"width:{width:.2}%;background:{}\" title=\"{} {}\" data-value=\"{bytes}\"></span>",
             colour(name),
-            esc(name),
+            escape(name),
             kb(bytes)
         ));
     }
@@ -268,30 +257,4 @@ fn num(bytes: u64) -> String {
         "<td class=\"num\" data-value=\"{bytes}\">{}</td>",
         kb(bytes)
     )
-}
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Fail => "fail",
-        Status::Warn => "warn",
-        Status::Pass => "pass",
-    }
-}
-
-fn kind_name(kind: crate::discover::Kind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -1,6 +1,7 @@
 //! JUnit XML, one test case per budget, for GitLab (`artifacts:reports:junit`), Jenkins and
 //! CircleCI. No timestamps or durations: the same report gives the same bytes.
 
+use super::{escape, name_of};
 use crate::budget::{Report, Status};
 
 pub fn render(report: &Report) -> String {
@@ -15,7 +16,7 @@ pub fn render(report: &Report) -> String {
         report.compression.label()
     ));
     for check in &report.checks {
-        let class = format!("distill.budgets.{}", kind_name(check.kind));
+        let class = format!("distill.budgets.{}", name_of(check.kind));
         out.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
             escape(&class),
@@ -41,18 +42,4 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
-}
-
-fn kind_name(kind: crate::budget::CheckKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

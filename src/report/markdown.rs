@@ -1,6 +1,7 @@
 //! Markdown for a pull-request comment (and GitHub's step summary): a summary line, failures
 //! first, a table of bundles with their change against the baseline, and the details folded.
 
+use super::plural;
 use crate::budget::{Report, Status, kb};
 
 /// Marks the comment so a workflow can find and update its earlier comment.
@@ -10,13 +11,9 @@ pub fn render(report: &Report) -> String {
     let mut out = format!("{MARKER}\n");
     let s = &report.summary;
     let icon = status_icon(report.status);
-    let verdict = match report.status {
-        Status::Fail => format!("{} budget{} exceeded", s.failures, plural(s.failures)),
-        Status::Warn => format!("{} budget warning{}", s.warnings, plural(s.warnings)),
-        Status::Pass => "all budgets met".to_string(),
-    };
     out.push_str(&format!(
-        "### {icon} distill: {verdict}\n\n{} page{}, {} file{}, {} ({} {})",
+        "### {icon} distill: {}\n\n{} page{}, {} file{}, {} ({} {})",
+        super::verdict(report),
         s.pages,
         plural(s.pages),
         s.files,
@@ -153,10 +150,6 @@ fn status_icon(status: Status) -> &'static str {
         Status::Warn => "⚠️",
         Status::Pass => "✅",
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Text safe inside a table cell.

@@ -278,3 +278,37 @@ pub fn change(
     };
     format!("{}{pct}", crate::budget::signed_kb(delta))
 }
+
+/// `2 budgets exceeded`, `1 budget warning`, `all budgets met`.
+pub fn verdict(report: &Report) -> String {
+    let s = &report.summary;
+    match report.status {
+        crate::budget::Status::Fail => {
+            format!("{} budget{} exceeded", s.failures, plural(s.failures))
+        }
+        crate::budget::Status::Warn => {
+            format!("{} budget warning{}", s.warnings, plural(s.warnings))
+        }
+        crate::budget::Status::Pass => "all budgets met".to_string(),
+    }
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Text safe in HTML or XML, in content and in quoted attribute values.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// How the JSON report spells a unit variant (`fail`, `main`, `js`).
+pub fn name_of(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

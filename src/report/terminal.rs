@@ -112,16 +112,13 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                 j => format!(
                     ", {} script{} minified (-{})",
                     j.files,
-                    if j.files == 1 { "" } else { "s" },
+                    super::plural(j.files),
                     bytes(j.saved)
                 ),
             };
             let purged = match outcome.css_purged {
                 0 => String::new(),
-                n => format!(
-                    ", {n} unused CSS selector{} removed",
-                    if n == 1 { "" } else { "s" }
-                ),
+                n => format!(", {n} unused CSS selector{} removed", super::plural(n)),
             };
             format!(
                 "{} files ({} hashed{images}{scripts}{purged}), {} -> {} in {:.2}s -> {}{}",
@@ -262,7 +259,7 @@ pub fn budgets(report: &crate::budget::Report, color: bool, verbose: bool) -> St
         report.checks.len(),
         s.failures,
         s.warnings,
-        if s.warnings == 1 { "" } else { "s" }
+        super::plural(s.warnings)
     );
     if let Some(b) = &report.baseline {
         line.push_str(&format!(
