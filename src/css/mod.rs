@@ -11,6 +11,7 @@ pub mod purge;
 
 use std::convert::Infallible;
 
+use lightningcss::declaration::DeclarationBlock;
 use lightningcss::properties::Property;
 use lightningcss::rules::CssRule;
 use lightningcss::stylesheet::{
@@ -101,23 +102,11 @@ pub fn rewrite(
         .flatten()
 }
 
-/// [`rewrite`], and each `background-image: url(x.jpg)` (or `background` with one image) whose
-/// URL has candidates in `sets` is followed by `background-image: image-set(…)` with them:
-/// browsers that understand `image-set()` with `type()` pick the best format they support,
-/// the others keep the `url()` declaration before it.
-pub fn rewrite_with_image_sets(
-    src: &str,
-    style: Style,
-    mut new_url: impl FnMut(&Reference) -> Option<String>,
-    sets: ImageSets,
-) -> Option<String> {
-    process_sheet(src, false, style, &mut new_url, Some(sets), None)
-        .ok()
-        .flatten()
-}
-
-/// A stylesheet's final text: [`rewrite`] (with `image-set()`s when `sets` is given), less the
-/// selectors `purge` does not keep.
+/// A stylesheet's final text: [`rewrite`], less the selectors `purge` does not keep, and with
+/// `image-set()`s when `sets` is given: each `background-image: url(x.jpg)` (or `background`
+/// with one image) whose URL has candidates in `sets` is followed by
+/// `background-image: image-set(…)` with them. Browsers that understand `image-set()` with
+/// `type()` pick the best format they support; the others keep the `url()` before it.
 pub fn rewrite_sheet(
     src: &str,
     style: Style,
@@ -152,8 +141,7 @@ pub fn rewrite_declarations(
     }
     if let Some(sets) = sets {
         let mut adder = ImageSetAdder { sets, added: false };
-        adder.add(&mut attribute.declarations.declarations);
-        adder.add(&mut attribute.declarations.important_declarations);
+        each_list(&mut attribute.declarations, |list| adder.add(list));
         changed |= adder.added;
     }
     if !changed && !style.minify {
@@ -195,7 +183,9 @@ fn process_sheet(
     // back in after, as the new ones are added.
     let mut earlier = ImageSetTaker::default();
     if style.minify {
-        let _ = sheet.visit(&mut earlier);
+        let _ = sheet.visit(&mut EachList(|list: &mut Vec<Property<'_>>| {
+            earlier.take(list)
+        }));
         sheet
             .minify(style.minify_options())
             .map_err(|e| (1, 1, e.kind.to_string()))?;
@@ -212,7 +202,9 @@ fn process_sheet(
             sets: &lookup,
             added: false,
         };
-        let _ = sheet.visit(&mut adder);
+        let _ = sheet.visit(&mut EachList(|list: &mut Vec<Property<'_>>| {
+            adder.add(list)
+        }));
         changed |= adder.added;
     }
     if !changed && !style.minify {
@@ -282,6 +274,32 @@ impl<'i> Visitor<'i> for UrlVisitor<'_, '_> {
     }
 }
 
+/// Calls `f` on the declaration lists (normal, then `!important`) of a block.
+fn each_list<'i>(block: &mut DeclarationBlock<'i>, mut f: impl FnMut(&mut Vec<Property<'i>>)) {
+    f(&mut block.declarations);
+    f(&mut block.important_declarations);
+}
+
+/// Visits every declaration block of a sheet (style rules, nested and in at-rules alike) and
+/// calls its function on each declaration list.
+struct EachList<F>(F);
+
+impl<'i, F: FnMut(&mut Vec<Property<'i>>)> Visitor<'i> for EachList<F> {
+    type Error = Infallible;
+
+    fn visit_types(&self) -> VisitTypes {
+        visit_types!(RULES | PROPERTIES)
+    }
+
+    fn visit_declaration_block(
+        &mut self,
+        decls: &mut DeclarationBlock<'i>,
+    ) -> Result<(), Self::Error> {
+        each_list(decls, &mut self.0);
+        Ok(())
+    }
+}
+
 /// Takes out each `background-image: image-set(…)` that follows a background `url()` and ends
 /// with that same URL (the shape [`ImageSetAdder`] writes), recording its candidates by URL.
 #[derive(Default)]
@@ -341,23 +359,6 @@ fn own_candidates(url: &str, image: &Image) -> Option<Vec<(String, &'static str)
     (out.last().map(|(u, _)| u.as_str()) == Some(url)).then_some(out)
 }
 
-impl<'i> Visitor<'i> for ImageSetTaker {
-    type Error = Infallible;
-
-    fn visit_types(&self) -> VisitTypes {
-        visit_types!(RULES | PROPERTIES)
-    }
-
-    fn visit_declaration_block(
-        &mut self,
-        decls: &mut lightningcss::declaration::DeclarationBlock<'i>,
-    ) -> Result<(), Self::Error> {
-        self.take(&mut decls.declarations);
-        self.take(&mut decls.important_declarations);
-        Ok(())
-    }
-}
-
 /// Adds `background-image: image-set(…)` after background declarations with candidates.
 struct ImageSetAdder<'a> {
     sets: ImageSets<'a>,
@@ -406,23 +407,6 @@ impl ImageSetAdder<'_> {
             }
             i += 1;
         }
-    }
-}
-
-impl<'i> Visitor<'i> for ImageSetAdder<'_> {
-    type Error = Infallible;
-
-    fn visit_types(&self) -> VisitTypes {
-        visit_types!(RULES | PROPERTIES)
-    }
-
-    fn visit_declaration_block(
-        &mut self,
-        decls: &mut lightningcss::declaration::DeclarationBlock<'i>,
-    ) -> Result<(), Self::Error> {
-        self.add(&mut decls.declarations);
-        self.add(&mut decls.important_declarations);
-        Ok(())
     }
 }
 
@@ -500,9 +484,14 @@ mod tests {
             })
         };
         let src = ".a { background-image: url(a.jpg) } .b { background: url(a.jpg) center / cover no-repeat } .c { background: url(other.png) }";
-        let out =
-            rewrite_with_image_sets(src, MIN, |r| Some(r.url.replace("a.jpg", "a.1.jpg")), &sets)
-                .unwrap();
+        let out = rewrite_sheet(
+            src,
+            MIN,
+            |r| Some(r.url.replace("a.jpg", "a.1.jpg")),
+            Some(&sets),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             out,
             ".a{background-image:url(a.1.jpg);background-image:image-set(\"a.640.2.avif\" 1x type(\"image/avif\"),\"a.640.3.webp\" 1x type(\"image/webp\"),\"a.1.jpg\" 1x type(\"image/jpeg\"))}.b{background:url(a.1.jpg) 50%/cover no-repeat;background-image:image-set(\"a.640.2.avif\" 1x type(\"image/avif\"),\"a.640.3.webp\" 1x type(\"image/webp\"),\"a.1.jpg\" 1x type(\"image/jpeg\"))}.c{background:url(other.png)}"

@@ -323,10 +323,13 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
         };
         let sets = |url: &str| resolve.borrow().image_set(url);
         match inline {
-            Inline::Css if images => {
-                crate::css::rewrite_with_image_sets(&body, css, &mut shifted, &sets)
-            }
-            Inline::Css => crate::css::rewrite(&body, css, &mut shifted),
+            Inline::Css => crate::css::rewrite_sheet(
+                &body,
+                css,
+                &mut shifted,
+                images.then_some(&sets as crate::css::ImageSets),
+                None,
+            ),
             Inline::ImportMap => {
                 crate::json::rewrite(&body, crate::json::Schema::ImportMap, &mut shifted)
                     .ok()
