@@ -120,7 +120,7 @@ pub fn rewrite_sheet(
 }
 
 /// The same for the declarations of a `style` attribute, with `image-set()`s when `sets` is
-/// given (as [`rewrite_with_image_sets`]).
+/// given (as [`rewrite_sheet`]).
 pub fn rewrite_declarations(
     src: &str,
     style: Style,
