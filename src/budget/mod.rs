@@ -1,6 +1,6 @@
 //! Budgets: what each page makes a browser download, checked against limits.
 //!
-//! In: the manifest (sizes computed once per file by [`sizes`], references by kind), Vite's
+//! In: the manifest (sizes computed once per file by [`measure`], references by kind), Vite's
 //! manifest when there is one, the `[budgets]` settings, and optionally a baseline (the JSON
 //! report of an earlier build). Out: a [`Report`]: every page's bundles and every file with
 //! raw/gzip/brotli sizes and the change against the baseline, and every budget check with its
