@@ -46,7 +46,8 @@ fn main() {
             &sheet_refs,
             &purge::Safelist::default(),
             purge::Options::default(),
-        );
+        )
+        .keep;
         // Sheets are printed in parallel, as the pipeline's rewrite does.
         let sizes = sheet_refs
             .par_iter()

@@ -260,16 +260,18 @@ fn purge_css(
     let pages = texts(|b| matches!(b, Body::Html));
     let scripts = texts(|b| matches!(b, Body::Js));
     let sheets = texts(|b| matches!(b, Body::Css { parsed: true }));
-    let keep = css::purge::decide(
+    let decision = css::purge::decide(
         &pages.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &scripts.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &sheets.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         safelist,
         options,
     );
+    let keep = decision.keep;
     let removed: BTreeMap<String, Vec<String>> = sheets
         .iter()
-        .map(|(path, text)| (path.to_string(), css::purge::removed(text, &keep)))
+        .zip(decision.removed)
+        .map(|((path, _), r)| (path.to_string(), r))
         .filter(|(_, r)| !r.is_empty())
         .collect();
     plan.purge = Some(std::sync::Arc::new(keep));

@@ -175,6 +175,15 @@ struct Candidate {
     rightmost: (Vec<String>, Vec<String>, Option<String>),
 }
 
+/// What [`decide`] found.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub keep: Keep,
+    /// For each sheet (in the order given): the unused definitions it holds
+    /// (`@keyframes fade`, `@font-face Old`, `--unused`), then the selectors that go, in order.
+    pub removed: Vec<Vec<String>>,
+}
+
 /// Decides which of the stylesheets' selectors the pages and scripts can use.
 pub fn decide(
     pages: &[&str],
@@ -182,7 +191,7 @@ pub fn decide(
     sheets: &[&str],
     safelist: &Safelist,
     options: Options,
-) -> Keep {
+) -> Decision {
     // Each page's names and inline scripts (a DOM is not `Send`: each worker parses its own).
     let per_page: Vec<(Index, Vec<String>)> = pages
         .par_iter()
@@ -299,64 +308,65 @@ pub fn decide(
     for i in matched.into_iter().flatten() {
         keep.selectors.insert(candidates[i].printed.clone());
     }
-    unused_definitions(&mut keep, &mut parsed, &tokens, &per_page, options);
-    keep
+    let removed = unused_definitions(&mut keep, &mut parsed, &tokens, &per_page, options);
+    Decision { keep, removed }
 }
 
 /// After the rules are decided: the `@keyframes`, `@font-face` families and custom properties
 /// that nothing left names (the remaining rules of every sheet, inline CSS, scripts' strings).
+/// Returns what goes from each sheet, as [`Decision::removed`].
 fn unused_definitions(
     keep: &mut Keep,
     sheets: &mut [Option<StyleSheet>],
     tokens: &HashSet<String>,
     per_page: &[(Index, Vec<String>)],
     options: Options,
-) {
-    // Each sheet, in parallel: its definitions, and what its kept rules say (definitions left
-    // out) as text.
-    /// A sheet's `@keyframes` names, `@font-face` families, custom properties, and the text of
-    /// its kept rules.
-    type Found = (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>, String);
+) -> Vec<Vec<String>> {
+    /// One sheet, worked on in parallel: the selectors that go, its `@keyframes` names and
+    /// `@font-face` families (in order), its custom properties, and what its kept rules say
+    /// (definitions left out) as text.
+    #[derive(Default)]
+    struct Found {
+        selectors: Vec<String>,
+        keyframes: Vec<String>,
+        families: Vec<String>,
+        variables: BTreeSet<String>,
+        text: String,
+    }
     let found: Vec<Found> = sheets
         .par_iter_mut()
-        .filter_map(|sheet| {
-            let sheet = sheet.as_mut()?;
-            let mut keyframes = BTreeSet::new();
-            let mut families = BTreeSet::new();
-            let mut variables = BTreeSet::new();
+        .map(|sheet| {
+            let mut f = Found::default();
+            let Some(sheet) = sheet.as_mut() else {
+                return f;
+            };
+            visit_selectors(&sheet.rules.0, &mut |selector, _| {
+                if let Ok(p) = selector.to_css_string(PrinterOptions::default())
+                    && !keep.selectors.contains(&p)
+                {
+                    f.selectors.push(p);
+                }
+            });
             apply(&mut sheet.rules.0, keep);
             sheet.rules.0.retain(|rule| match rule {
                 CssRule::Keyframes(k) => {
-                    if let Ok(name) = k.name.to_css_string(PrinterOptions::default()) {
-                        keyframes.insert(name.trim_matches('"').to_string());
-                    }
+                    f.keyframes.extend(keyframes_name(k));
                     false
                 }
-                CssRule::FontFace(f) => {
-                    for p in &f.properties {
-                        if let lightningcss::rules::font_face::FontFaceProperty::FontFamily(
-                            family,
-                        ) = p
-                            && let Ok(name) = family.to_css_string(PrinterOptions::default())
-                        {
-                            families.insert(name.trim_matches('"').to_string());
-                        }
-                    }
+                CssRule::FontFace(face) => {
+                    f.families.extend(families(face));
                     false
                 }
                 _ => true,
             });
-            collect_variables(&sheet.rules.0, &mut variables);
-            let text = sheet
+            collect_variables(&sheet.rules.0, &mut f.variables);
+            f.text = sheet
                 .to_css(PrinterOptions::default())
                 .map(|r| r.code)
                 .unwrap_or_default();
-            Some((keyframes, families, variables, text))
+            f
         })
         .collect();
-    let mut keyframes = BTreeSet::new();
-    let mut families = BTreeSet::new();
-    let mut variables = BTreeSet::new();
     let mut used = String::new();
     for (_, inline) in per_page {
         for text in inline {
@@ -364,11 +374,8 @@ fn unused_definitions(
             used.push('\n');
         }
     }
-    for (k, f, v, text) in found {
-        keyframes.extend(k);
-        families.extend(f);
-        variables.extend(v);
-        used.push_str(&text);
+    for f in &found {
+        used.push_str(&f.text);
         used.push('\n');
     }
     let words: HashSet<&str> = used
@@ -376,23 +383,85 @@ fn unused_definitions(
         .filter(|w| !w.is_empty())
         .collect();
     let lower = used.to_lowercase();
-    if options.keyframes {
-        keep.unused_keyframes = keyframes
-            .into_iter()
-            .filter(|k| !words.contains(k.as_str()) && !tokens.contains(k))
-            .collect();
+    for f in &found {
+        if options.keyframes {
+            keep.unused_keyframes.extend(
+                f.keyframes
+                    .iter()
+                    .filter(|k| !words.contains(k.as_str()) && !tokens.contains(*k))
+                    .cloned(),
+            );
+        }
+        if options.font_face {
+            keep.unused_families.extend(
+                f.families
+                    .iter()
+                    .filter(|n| !lower.contains(&n.to_lowercase()) && !tokens.contains(*n))
+                    .cloned(),
+            );
+        }
+        if options.variables {
+            keep.unused_variables.extend(
+                f.variables
+                    .iter()
+                    .filter(|v| !used.contains(&format!("var({v}")) && !tokens.contains(*v))
+                    .cloned(),
+            );
+        }
     }
-    if options.font_face {
-        keep.unused_families = families
-            .into_iter()
-            .filter(|f| !lower.contains(&f.to_lowercase()) && !tokens.contains(f))
-            .collect();
-    }
-    if options.variables {
-        keep.unused_variables = variables
-            .into_iter()
-            .filter(|v| !used.contains(&format!("var({v}")) && !tokens.contains(v))
-            .collect();
+    found
+        .into_iter()
+        .map(|f| {
+            let keyframes = f
+                .keyframes
+                .into_iter()
+                .filter(|k| keep.unused_keyframes.contains(k))
+                .map(|k| format!("@keyframes {k}"));
+            let families = f
+                .families
+                .into_iter()
+                .filter(|n| keep.unused_families.contains(n))
+                .map(|n| format!("@font-face {n}"));
+            let variables = f
+                .variables
+                .into_iter()
+                .filter(|v| keep.unused_variables.contains(v));
+            keyframes
+                .chain(families)
+                .chain(variables)
+                .chain(f.selectors)
+                .collect()
+        })
+        .collect()
+}
+
+/// The name of a `@keyframes` rule, unquoted.
+fn keyframes_name(rule: &lightningcss::rules::keyframes::KeyframesRule) -> Option<String> {
+    let name = rule.name.to_css_string(PrinterOptions::default()).ok()?;
+    Some(name.trim_matches('"').to_string())
+}
+
+/// The families a `@font-face` rule declares, unquoted.
+fn families<'a>(
+    rule: &'a lightningcss::rules::font_face::FontFaceRule<'_>,
+) -> impl Iterator<Item = String> + 'a {
+    rule.properties.iter().filter_map(|p| match p {
+        lightningcss::rules::font_face::FontFaceProperty::FontFamily(family) => family
+            .to_css_string(PrinterOptions::default())
+            .ok()
+            .map(|n| n.trim_matches('"').to_string()),
+        _ => None,
+    })
+}
+
+/// The rules inside a grouping rule (`@media`, `@supports`, `@layer`, `@container`).
+fn grouped<'a, 'i>(rule: &'a CssRule<'i>) -> Option<&'a [CssRule<'i>]> {
+    match rule {
+        CssRule::Media(m) => Some(&m.rules.0),
+        CssRule::Supports(s) => Some(&s.rules.0),
+        CssRule::LayerBlock(l) => Some(&l.rules.0),
+        CssRule::Container(c) => Some(&c.rules.0),
+        _ => None,
     }
 }
 
@@ -415,58 +484,13 @@ fn collect_variables(rules: &[CssRule], out: &mut BTreeSet<String>) {
                 }
                 collect_variables(&style.rules.0, out);
             }
-            CssRule::Media(m) => collect_variables(&m.rules.0, out),
-            CssRule::Supports(s) => collect_variables(&s.rules.0, out),
-            CssRule::LayerBlock(l) => collect_variables(&l.rules.0, out),
-            CssRule::Container(c) => collect_variables(&c.rules.0, out),
-            _ => {}
-        }
-    }
-}
-
-/// The selectors of `sheet` that `keep` does not hold, in order, then the unused
-/// definitions it holds (`@keyframes spin`, `@font-face Old`, `--unused`).
-pub fn removed(sheet: &str, keep: &Keep) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(parsed) = StyleSheet::parse(sheet, ParserOptions::default()) {
-        let mut defined = BTreeSet::new();
-        collect_variables(&parsed.rules.0, &mut defined);
-        for rule in &parsed.rules.0 {
-            match rule {
-                CssRule::Keyframes(k) => {
-                    if let Ok(n) = k.name.to_css_string(PrinterOptions::default())
-                        && keep.unused_keyframes.contains(n.trim_matches('"'))
-                    {
-                        out.push(format!("@keyframes {n}"));
-                    }
+            _ => {
+                if let Some(inner) = grouped(rule) {
+                    collect_variables(inner, out);
                 }
-                CssRule::FontFace(f) => {
-                    for p in &f.properties {
-                        if let lightningcss::rules::font_face::FontFaceProperty::FontFamily(fam) = p
-                            && let Ok(n) = fam.to_css_string(PrinterOptions::default())
-                            && keep.unused_families.contains(n.trim_matches('"'))
-                        {
-                            out.push(format!("@font-face {n}"));
-                        }
-                    }
-                }
-                _ => {}
             }
         }
-        out.extend(
-            defined
-                .into_iter()
-                .filter(|v| keep.unused_variables.contains(v)),
-        );
-        visit_selectors(&parsed.rules.0, &mut |selector, _| {
-            if let Ok(p) = selector.to_css_string(PrinterOptions::default())
-                && !keep.selectors.contains(&p)
-            {
-                out.push(p);
-            }
-        });
     }
-    out
 }
 
 /// Removes from `rules` the selectors `keep` does not hold, and style rules left with none.
@@ -556,11 +580,11 @@ fn visit_selectors<'i>(
                     f(s, style.loc);
                 }
             }
-            CssRule::Media(m) => visit_selectors(&m.rules.0, f),
-            CssRule::Supports(s) => visit_selectors(&s.rules.0, f),
-            CssRule::LayerBlock(l) => visit_selectors(&l.rules.0, f),
-            CssRule::Container(c) => visit_selectors(&c.rules.0, f),
-            _ => {}
+            _ => {
+                if let Some(inner) = grouped(rule) {
+                    visit_selectors(inner, f);
+                }
+            }
         }
     }
 }
@@ -765,7 +789,7 @@ mod tests {
             deep: vec![Name::parse("/^moda/").unwrap()],
             greedy: vec![],
         };
-        let keep = decide(&[page], &[], &[sheet], &safelist, Options::default());
+        let keep = decide(&[page], &[], &[sheet], &safelist, Options::default()).keep;
         let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
         assert_eq!(
             kept,
@@ -783,6 +807,7 @@ mod tests {
         };
         assert!(
             decide(&[page], &[], &[sheet], &greedy, Options::default())
+                .keep
                 .selectors
                 .contains(".gone")
         );
@@ -793,14 +818,14 @@ mod tests {
         let page = r#"<div class="a" style="animation: pulse 1s"></div>"#;
         let script = r#"el.style.setProperty("--from-js", "1")"#;
         let sheet = "@keyframes spin{to{rotate:1turn}}@keyframes fade{to{opacity:0}}@keyframes pulse{to{opacity:.5}}@font-face{font-family:Inter;src:url(i.woff2)}@font-face{font-family:\"Old Face\";src:url(o.woff2)}:root{--used:red;--unused:blue;--from-js:0}.a{animation:spin 1s;font-family:Inter,sans-serif;color:var(--used)}.gone{animation:fade 1s;font-family:\"Old Face\"}";
-        let keep = decide(
+        let Decision { keep, removed } = decide(
             &[page],
             &[script],
             &[sheet],
             &Safelist::default(),
             Options::default(),
         );
-        let gone: BTreeSet<String> = removed(sheet, &keep).into_iter().collect();
+        let gone: BTreeSet<String> = removed[0].iter().cloned().collect();
         let expected: BTreeSet<String> = [
             "@keyframes fade",
             "@font-face Old Face",
@@ -858,7 +883,8 @@ mod tests {
             &[sheet],
             &Safelist::default(),
             Options::default(),
-        );
+        )
+        .keep;
         let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
         assert_eq!(
             kept,
