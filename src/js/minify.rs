@@ -7,7 +7,7 @@
 //! (`/*! … */`, `@license`, `@preserve`) are kept, as terser keeps them.
 
 use swc_core::common::comments::{Comment, Comments, SingleThreadedComments};
-use swc_core::common::{FileName, GLOBALS, Globals, Mark, SourceMap, Spanned, sync::Lrc};
+use swc_core::common::{GLOBALS, Globals, Mark};
 use swc_core::ecma::ast::{EsVersion, Program};
 use swc_core::ecma::codegen::text_writer::{JsWriter, omit_trailing_semi};
 use swc_core::ecma::codegen::{Config, Emitter};
@@ -15,11 +15,8 @@ use swc_core::ecma::minifier::optimize;
 use swc_core::ecma::minifier::option::{
     CompressOptions, ExtraOptions, MangleOptions, MinifyOptions, TopLevelOptions,
 };
-use swc_core::ecma::parser::{EsSyntax, Syntax, parse_file_as_program};
 use swc_core::ecma::transforms::base::{fixer::fixer, resolver};
 use swc_core::ecma::visit::VisitMutWith;
-
-use crate::refs::line_of;
 
 /// `[js] minify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,33 +44,14 @@ pub fn looks_minified(path: &str, src: &str) -> bool {
 
 /// Minifies a script or module; `Err((line, message))` when it does not parse.
 pub fn minify(src: &str) -> Result<String, (u32, String)> {
-    let bom = if src.starts_with('\u{feff}') { 3 } else { 0 };
-    let body = &src[bom..];
     GLOBALS.set(&Globals::new(), || {
-        let cm: Lrc<SourceMap> = Default::default();
-        let fm = cm.new_source_file(Lrc::new(FileName::Anon), body.to_string());
         let comments = SingleThreadedComments::default();
-        let mut recovered = Vec::new();
-        let syntax = Syntax::Es(EsSyntax {
-            import_attributes: true,
-            ..Default::default()
-        });
-        let mut program = parse_file_as_program(
-            &fm,
-            syntax,
-            EsVersion::latest(),
-            Some(&comments),
-            &mut recovered,
-        )
-        .map_err(|e| {
-            let offset = (e.span().lo.0.saturating_sub(fm.start_pos.0)) as usize + bom;
-            (line_of(src, offset), e.kind().msg().to_string())
-        })?;
+        let parsed = super::parse(src, Some(&comments))?;
         // Recovered errors mean the parser guessed; a guess is not safe to minify.
-        if let Some(e) = recovered.first() {
-            let offset = (e.span().lo.0.saturating_sub(fm.start_pos.0)) as usize + bom;
-            return Err((line_of(src, offset), e.kind().msg().to_string()));
+        if let Some(error) = parsed.recovered {
+            return Err(error);
         }
+        let (mut program, cm) = (parsed.program, parsed.cm);
         let module = matches!(program, Program::Module(_));
         let unresolved = Mark::new();
         let top_level = Mark::new();

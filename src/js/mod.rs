@@ -8,7 +8,7 @@
 
 pub mod minify;
 
-use swc_core::common::comments::SingleThreadedComments;
+use swc_core::common::comments::{Comments, SingleThreadedComments};
 use swc_core::common::{BytePos, FileName, SourceMap, Span, Spanned, sync::Lrc};
 use swc_core::ecma::ast::*;
 use swc_core::ecma::parser::{EsSyntax, Syntax, parse_file_as_program};
@@ -24,35 +24,20 @@ pub struct Scan {
 }
 
 pub fn scan(src: &str) -> Scan {
-    let bom = if src.starts_with('\u{feff}') { 3 } else { 0 };
-    let body = &src[bom..];
-    let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(Lrc::new(FileName::Anon), body.to_string());
     let comments = SingleThreadedComments::default();
-    let mut recovered = Vec::new();
-    let syntax = Syntax::Es(EsSyntax {
-        import_attributes: true,
-        ..Default::default()
-    });
-    let program = match parse_file_as_program(
-        &fm,
-        syntax,
-        EsVersion::latest(),
-        Some(&comments),
-        &mut recovered,
-    ) {
+    let parsed = match parse(src, Some(&comments)) {
         Ok(p) => p,
-        Err(e) => {
-            let offset = (e.span().lo.0.saturating_sub(fm.start_pos.0)) as usize + bom;
+        Err(error) => {
             return Scan {
                 refs: Vec::new(),
-                error: Some((line_of(src, offset), e.kind().msg().to_string())),
+                error: Some(error),
             };
         }
     };
+    let (program, start, bom) = (parsed.program, parsed.start, parsed.bom);
     let mut collector = Collector {
         src,
-        start: fm.start_pos,
+        start,
         bom,
         refs: Vec::new(),
     };
@@ -81,20 +66,50 @@ pub fn strings(src: &str) -> Vec<String> {
             self.0.push(t.raw.to_string());
         }
     }
+    let Ok(parsed) = parse(src, None) else {
+        return Vec::new();
+    };
+    let mut found = Strings(Vec::new());
+    parsed.program.visit_with(&mut found);
+    found.0
+}
+
+/// A script or module (swc tells which), parsed.
+pub(crate) struct Parsed {
+    pub program: Program,
+    pub cm: Lrc<SourceMap>,
+    /// Where the text after any byte-order mark starts in `cm`.
+    pub start: BytePos,
+    /// Length of a leading byte-order mark (0 or 3).
+    pub bom: usize,
+    /// The first error the parser recovered from, guessing: (line, message).
+    pub recovered: Option<(u32, String)>,
+}
+
+/// Parses `src` (module or classic script, detected), collecting comments into `comments`;
+/// `Err((line, message))` when it does not parse.
+pub(crate) fn parse(src: &str, comments: Option<&dyn Comments>) -> Result<Parsed, (u32, String)> {
+    let bom = if src.starts_with('\u{feff}') { 3 } else { 0 };
     let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(Lrc::new(FileName::Anon), src.to_string());
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), src[bom..].to_string());
     let syntax = Syntax::Es(EsSyntax {
         import_attributes: true,
         ..Default::default()
     });
-    let mut recovered = Vec::new();
-    let Ok(program) = parse_file_as_program(&fm, syntax, EsVersion::latest(), None, &mut recovered)
-    else {
-        return Vec::new();
+    let located = |e: &swc_core::ecma::parser::error::Error| {
+        let offset = (e.span().lo.0.saturating_sub(fm.start_pos.0)) as usize + bom;
+        (line_of(src, offset), e.kind().msg().to_string())
     };
-    let mut found = Strings(Vec::new());
-    program.visit_with(&mut found);
-    found.0
+    let mut recovered = Vec::new();
+    let program = parse_file_as_program(&fm, syntax, EsVersion::latest(), comments, &mut recovered)
+        .map_err(|e| located(&e))?;
+    Ok(Parsed {
+        program,
+        cm,
+        start: fm.start_pos,
+        bom,
+        recovered: recovered.first().map(located),
+    })
 }
 
 /// Replaces each reference for which `new_url` returns a value. `refs` must come from
