@@ -13,8 +13,11 @@ use serde_json::Value;
 
 const PAGES: &[&str] = &["/index.html", "/about.html", "/blog/"];
 
-fn check_site(dir: &Path, pages: &[&str]) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check-site.mjs");
+/// Runs `node tests/browser/SCRIPT ARGS…` and parses the JSON it prints.
+fn node<T: serde::de::DeserializeOwned>(script: &str, args: &[&std::ffi::OsStr]) -> T {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser")
+        .join(script);
     assert!(
         script
             .with_file_name("node_modules/playwright-core")
@@ -23,16 +26,22 @@ fn check_site(dir: &Path, pages: &[&str]) -> Value {
     );
     let output = Command::new("node")
         .arg(&script)
-        .arg(dir)
-        .args(pages)
+        .args(args)
         .output()
         .expect("run node (install Node.js)");
     assert!(
         output.status.success(),
-        "browser check failed:\n{}",
+        "{} failed:\n{}",
+        script.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("JSON report")
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+fn check_site(dir: &Path, pages: &[&str]) -> Value {
+    let mut args = vec![dir.as_os_str()];
+    args.extend(pages.iter().map(std::ffi::OsStr::new));
+    node("check-site.mjs", &args)
 }
 
 fn assert_page_works(page: &Value) {
@@ -196,18 +205,7 @@ fn html_report_matches_the_json_report() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r.json")).unwrap()).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check-report.mjs");
-    let output = Command::new("node")
-        .arg(&script)
-        .arg(tmp.path().join("r.html"))
-        .output()
-        .expect("run node");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let shown: Value = node("check-report.mjs", &[tmp.path().join("r.html").as_os_str()]);
     assert_eq!(shown["errors"], serde_json::json!([]));
     assert_eq!(shown["requests"], serde_json::json!([]));
     assert_eq!(shown["status"], "fail");
@@ -317,21 +315,11 @@ fn assert_same_screenshots(
     pages: &[&str],
     tmp: tempfile::TempDir,
 ) -> usize {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/screenshot.mjs");
     let shoot = |dir: &Path, shots: &str| -> Vec<String> {
-        let output = Command::new("node")
-            .arg(&script)
-            .arg(dir)
-            .arg(tmp.path().join(shots))
-            .args(pages)
-            .output()
-            .expect("run node");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
+        let into = tmp.path().join(shots);
+        let mut args = vec![dir.as_os_str(), into.as_os_str()];
+        args.extend(pages.iter().map(std::ffi::OsStr::new));
+        node("screenshot.mjs", &args)
     };
     let before = shoot(original, "before");
     let after = shoot(built, "after");
