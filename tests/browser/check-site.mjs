@@ -5,38 +5,12 @@
 // then appear (a menu that opens, a lazily imported chunk that renders).
 //
 //   node check-site.mjs DIR /index.html /about.html /blog/
-import fs from "node:fs";
-import http from "node:http";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { launch, serve, settle } from "./site.mjs";
 
-const [dirArg, ...pages] = process.argv.slice(2);
-const dir = path.resolve(dirArg);
-const types = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
-  ".css": "text/css", ".json": "application/json", ".webmanifest": "application/manifest+json",
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
-  ".ico": "image/x-icon", ".woff2": "font/woff2", ".map": "application/json", ".txt": "text/plain",
-};
+const [dir, ...pages] = process.argv.slice(2);
 const requests = [];
-const server = http.createServer((req, res) => {
-  let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
-  if (file.endsWith("/")) file += "index.html";
-  const full = path.join(dir, path.normalize(file));
-  const ok = full.startsWith(dir) && fs.existsSync(full) && fs.statSync(full).isFile();
-  requests.push({ path: req.url, status: ok ? 200 : 404 });
-  if (!ok) { res.writeHead(404); res.end("not found"); return; }
-  res.writeHead(200, { "content-type": types[path.extname(full)] ?? "application/octet-stream" });
-  fs.createReadStream(full).pipe(res);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { origin, server } = await serve(dir, requests);
+const browser = await launch();
 const report = { pages: [], requests };
 for (const url of pages) {
   const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
@@ -65,18 +39,7 @@ for (const url of pages) {
     await page.waitForLoadState("networkidle");
     result.clicks.push({ wait, appeared });
   }
-  // Lazy images load only near the viewport: scroll through the page, then wait for them.
-  await page.evaluate(async () => {
-    for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
-      window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 30));
-    }
-    window.scrollTo(0, 0);
-  });
-  await page.waitForLoadState("networkidle");
-  await page
-    .waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 10000 })
-    .catch(() => {});
+  await settle(page);
   result.images = await page.$$eval("img", (imgs) => imgs.map((i) => ({
     src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0,
   })));

@@ -7,53 +7,16 @@
 //
 //   node screenshot.mjs DIR OUTDIR /index.html /about.html …   (prints the PNG names)
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launch, serve, settle } from "./site.mjs";
 
-const [dirArg, outArg, ...pages] = process.argv.slice(2);
-const dir = path.resolve(dirArg);
+const [dir, outArg, ...pages] = process.argv.slice(2);
 const outDir = path.resolve(outArg);
 fs.mkdirSync(outDir, { recursive: true });
-const types = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
-  ".css": "text/css", ".json": "application/json", ".webmanifest": "application/manifest+json",
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
-  ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon", ".woff2": "font/woff2",
-};
-const server = http.createServer((req, res) => {
-  let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
-  if (file.endsWith("/")) file += "index.html";
-  const full = path.join(dir, path.normalize(file));
-  if (!(full.startsWith(dir) && fs.existsSync(full) && fs.statSync(full).isFile())) {
-    res.writeHead(404); res.end(); return;
-  }
-  res.writeHead(200, { "content-type": types[path.extname(full)] ?? "application/octet-stream" });
-  fs.createReadStream(full).pipe(res);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--font-render-hinting=none"],
-});
+const { origin, server } = await serve(dir);
+const browser = await launch(["--hide-scrollbars", "--font-render-hinting=none"]);
 const MASK = "img{visibility:hidden!important}*,*::before,*::after{background-image:none!important;" +
   "caret-color:transparent!important;transition:none!important;animation:none!important}";
-const settle = async (page) => {
-  await page.evaluate(async () => {
-    for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
-      window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    window.scrollTo(0, 0);
-  });
-  await page.waitForLoadState("networkidle");
-  await page.waitForFunction(() => [...document.images].every((i) => i.complete), null,
-    { timeout: 10000 }).catch(() => {});
-  await page.evaluate(() => document.fonts.ready);
-};
 const shots = [];
 for (const width of [375, 1280]) {
   const context = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: 1 });

@@ -1,0 +1,58 @@
+// What the browser scripts share: a static server for a built site on localhost, Debian's
+// Chromium (driven by playwright-core), and a wait for a page's lazy content.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const types = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
+  ".css": "text/css", ".json": "application/json", ".webmanifest": "application/manifest+json",
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
+  ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon", ".woff2": "font/woff2",
+  ".map": "application/json", ".txt": "text/plain",
+};
+
+// Serves DIR (`/x/` is `/x/index.html`); each request is pushed onto `requests` with its status.
+// Resolves to the origin and the server.
+export async function serve(dirArg, requests = []) {
+  const dir = path.resolve(dirArg);
+  const server = http.createServer((req, res) => {
+    let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (file.endsWith("/")) file += "index.html";
+    const full = path.join(dir, path.normalize(file));
+    const ok = full.startsWith(dir) && fs.existsSync(full) && fs.statSync(full).isFile();
+    requests.push({ path: req.url, status: ok ? 200 : 404 });
+    if (!ok) { res.writeHead(404); res.end("not found"); return; }
+    res.writeHead(200, { "content-type": types[path.extname(full)] ?? "application/octet-stream" });
+    fs.createReadStream(full).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { origin: `http://127.0.0.1:${server.address().port}`, server };
+}
+
+export function launch(extraArgs = []) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...extraArgs],
+  });
+}
+
+// Lazy images load only near the viewport: scrolls through the page, then waits for the
+// network, the images and the web fonts.
+export async function settle(page) {
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    window.scrollTo(0, 0);
+  });
+  await page.waitForLoadState("networkidle");
+  await page
+    .waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 10000 })
+    .catch(() => {});
+  await page.evaluate(() => document.fonts.ready);
+}
