@@ -3,7 +3,7 @@
 //!     npm ci --prefix benches/purgecss && cargo bench --bench css
 //!
 //! Bootstrap 5.3, Bulma 1.0 and Font Awesome 7 (from their npm packages in
-//! `benches/purgecss/node_modules`) purged against the pages in `benches/purgecss/pages`,
+//! `benches/purgecss/node_modules`) purged against the pages in `fixtures/bootstrap`,
 //! by distill (`css::purge::decide`, then each sheet printed without the unused rules) and by
 //! PurgeCSS 7 (`benches/purgecss/purge.mjs`) on the same inputs. distill's time includes
 //! parsing the pages into DOMs and matching with the `selectors` crate; its bytes are given
@@ -26,7 +26,12 @@ fn main() {
         eprintln!("run `npm ci --prefix benches/purgecss` first");
         std::process::exit(2);
     }
-    let pages = ["pages/index.html", "pages/shop.html"];
+    // The pages of the Bootstrap screenshot test (`fixtures/bootstrap`), which also use Bulma
+    // and Font Awesome classes.
+    let pages = [
+        "../../fixtures/bootstrap/index.html",
+        "../../fixtures/bootstrap/shop.html",
+    ];
     let sheets = [
         "node_modules/bootstrap/dist/css/bootstrap.css",
         "node_modules/bulma/css/bulma.css",
