@@ -89,6 +89,7 @@ pub struct HeadersSection {
     pub immutable: Option<String>,
     pub revalidate: Option<String>,
     pub max_rules: Option<usize>,
+    pub csp: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,6 +102,17 @@ pub struct CssSection {
     pub font_face: Option<bool>,
     pub variables: Option<bool>,
     pub targets: Option<Targets>,
+    pub critical: Option<bool>,
+    pub critical_strategy: Option<String>,
+    pub critical_max_bytes: Option<SizeSetting>,
+}
+
+/// A size: bytes, or text such as `"14 kB"` or `"none"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SizeSetting {
+    Bytes(u64),
+    Text(String),
 }
 
 /// `[css] safelist`: a list of names (`"is-open"`, `"/^modal-/"`), or PurgeCSS's
@@ -307,6 +319,8 @@ pub struct Settings {
     /// The browsers CSS is printed for (`[css] targets`, else `browserslist` in package.json
     /// or `.browserslistrc`, else browserslist's `defaults`).
     pub css_browsers: Option<lightningcss::targets::Browsers>,
+    /// `[css] critical`: inline each page's critical CSS (`None`: off).
+    pub css_critical: Option<CriticalSettings>,
     pub js_minify: crate::js::minify::Mode,
     pub budgets: crate::budget::settings::BudgetSettings,
     pub baseline: Option<PathBuf>,
@@ -315,6 +329,16 @@ pub struct Settings {
     /// A stable digest of everything above that changes the output (not paths or jobs).
     pub digest: String,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CriticalSettings {
+    pub strategy: crate::html::critical::Strategy,
+    /// Pages whose critical CSS is larger are left as they are (`None`: no limit).
+    pub max_bytes: Option<u64>,
+}
+
+/// One round trip: TCP's initial congestion window (10 segments of ~1,460 bytes).
+pub const CRITICAL_MAX_BYTES: u64 = 14_000;
 
 #[derive(Debug, Clone)]
 pub struct HashSettings {
@@ -469,6 +493,9 @@ pub struct HeaderSettings {
     pub immutable: String,
     pub revalidate: String,
     pub max_rules: usize,
+    /// `[headers] csp`: a `Content-Security-Policy` line for each page with inlined critical
+    /// CSS, allowing exactly the page's inline styles.
+    pub csp: bool,
 }
 
 /// Reads the config (explicit path, or `distill.toml` in the working directory when present)
@@ -568,6 +595,7 @@ fn resolve(
             .revalidate
             .unwrap_or_else(|| "public, max-age=0, must-revalidate".into()),
         max_rules: file.headers.max_rules.unwrap_or(100),
+        csp: file.headers.csp.unwrap_or(false),
     };
     let hash = HashSettings {
         enabled: file.hash.enabled.unwrap_or(true),
@@ -586,6 +614,30 @@ fn resolve(
         variables: file.css.variables.unwrap_or(true),
     };
     let css_browsers = css_browsers(file.css.targets.as_ref(), &path)?;
+    let css_critical = if file.css.critical.unwrap_or(true) {
+        let strategy = match file.css.critical_strategy.as_deref() {
+            None | Some("body") => crate::html::critical::Strategy::Body,
+            Some("media") => crate::html::critical::Strategy::Media,
+            Some(other) => {
+                return Err(config_error(
+                    &path,
+                    format!("[css] critical_strategy must be \"body\" or \"media\", got {other:?}"),
+                ));
+            }
+        };
+        let max_bytes = match &file.css.critical_max_bytes {
+            None => Some(CRITICAL_MAX_BYTES),
+            Some(SizeSetting::Bytes(n)) => Some(*n),
+            Some(SizeSetting::Text(t)) => crate::budget::settings::parse_size(t)
+                .map_err(|e| config_error(&path, format!("[css] critical_max_bytes: {e}")))?,
+        };
+        Some(CriticalSettings {
+            strategy,
+            max_bytes,
+        })
+    } else {
+        None
+    };
     let js_minify = match &file.js.minify {
         None => crate::js::minify::Mode::Auto,
         Some(MinifySetting::Bool(true)) => crate::js::minify::Mode::Always,
@@ -607,7 +659,7 @@ fn resolve(
         &hash,
         &precompress,
         &headers,
-        (css_minify, css_purge, css_browsers),
+        (css_minify, css_purge, css_browsers, css_critical),
         (file.css.safelist.as_ref(), css_purge_options),
         js_minify,
         &images_section,
@@ -627,6 +679,7 @@ fn resolve(
         css_safelist,
         css_purge_options,
         css_browsers,
+        css_critical,
         js_minify,
         budgets,
         baseline: o.baseline.clone(),
@@ -743,13 +796,18 @@ fn settings_digest(
     hash: &HashSettings,
     precompress: &[Encoding],
     headers: &HeaderSettings,
-    css: (bool, bool, Option<lightningcss::targets::Browsers>),
+    css: (
+        bool,
+        bool,
+        Option<lightningcss::targets::Browsers>,
+        Option<CriticalSettings>,
+    ),
     purge: (Option<&SafelistSpec>, crate::css::purge::Options),
     js_minify: crate::js::minify::Mode,
     images: &ImagesSection,
 ) -> String {
     let text = format!(
-        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {}\ncss {:?} {:?}\njs {:?}\nimages {:?}\n",
+        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {} {}\ncss {:?} {:?}\njs {:?}\nimages {:?}\n",
         env!("CARGO_PKG_VERSION"),
         hash.enabled,
         hash.length,
@@ -761,6 +819,7 @@ fn settings_digest(
         headers.immutable,
         headers.revalidate,
         headers.max_rules,
+        headers.csp,
         css,
         purge,
         js_minify,

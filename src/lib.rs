@@ -9,6 +9,7 @@ pub mod budget;
 pub mod cancel;
 pub mod cli;
 pub mod config;
+pub mod critical;
 pub mod css;
 pub mod diag;
 pub mod discover;
@@ -64,6 +65,8 @@ pub struct Outcome {
     pub budgets: Option<budget::Report>,
     /// Stylesheet selectors removed as unused.
     pub css_purged: usize,
+    /// Per page: the critical CSS inlined, or why not.
+    pub critical: critical::Outcome,
 }
 
 /// Runs the whole pipeline. On error nothing in the input or output folder has changed.
@@ -106,6 +109,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         return Ok(Outcome {
             budgets,
             css_purged: 0,
+            critical: critical::Outcome::new(),
             status: Status::AlreadyDistilled,
             output: shown,
             files: done,
@@ -160,19 +164,36 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     cancel::check()?;
 
     progress.stage("hash & rewrite", plan.files.len() as u64);
-    let hashed = hash::assign(&plan, settings.hash.length);
+    let mut hashed = hash::assign(&plan, settings.hash.length);
     progress.finish();
     lap("hash & rewrite", &mut timings);
     cancel::check()?;
 
+    let mut diagnostics = discovered.diagnostics;
+    diagnostics.extend(std::mem::take(&mut plan.diagnostics));
+    let critical = match settings.css_critical {
+        Some(critical_settings) => {
+            progress.stage("critical css", 0);
+            let site = urls::Site {
+                base: &settings.hash.base,
+                origin: settings.hash.origin.as_deref(),
+            };
+            let (outcome, notes) = critical::run(&plan, &mut hashed, critical_settings, &site);
+            diagnostics.extend(notes);
+            progress.finish();
+            lap("critical css", &mut timings);
+            outcome
+        }
+        None => critical::Outcome::new(),
+    };
+    cancel::check()?;
+
     progress.stage("sizes", plan.files.len() as u64);
     let keep_compressed = !settings.precompress.is_empty();
-    let mut files = assemble(&plan, hashed, keep_compressed, progress)?;
+    let mut files = assemble(&plan, hashed, &critical, keep_compressed, progress)?;
     progress.finish();
     lap("sizes", &mut timings);
 
-    let mut diagnostics = discovered.diagnostics;
-    diagnostics.extend(plan.diagnostics);
     if settings.headers.enabled {
         add_headers(&mut files, settings, &mut diagnostics)?;
     }
@@ -238,6 +259,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         timings,
         budgets,
         css_purged: purged.values().map(Vec::len).sum(),
+        critical,
     })
 }
 
@@ -368,7 +390,7 @@ pub fn check(settings: &Settings, progress: &dyn Progress) -> Result<CheckOutcom
         contents: vec![None; plan.files.len()],
     };
     progress.stage("sizes", plan.files.len() as u64);
-    let mut files = assemble(&plan, identity, false, progress)?;
+    let mut files = assemble(&plan, identity, &critical::Outcome::new(), false, progress)?;
     progress.finish();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let measured = manifest::build(&files, &settings.digest, settings.hash.length);
@@ -463,6 +485,7 @@ fn folder_digest(files: &[discover::SourceFile]) -> String {
 fn assemble(
     plan: &Plan,
     hashed: hash::Hashed,
+    critical: &critical::Outcome,
     keep_compressed: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<OutputFile>, Error> {
@@ -518,6 +541,10 @@ fn assemble(
             progress.advance(1);
             Ok(OutputFile {
                 image,
+                critical: critical
+                    .get(&source.path)
+                    .and_then(|c| c.as_ref().ok())
+                    .cloned(),
                 original: source.path.clone(),
                 path: paths[i].clone(),
                 kind: source.kind,
@@ -610,6 +637,7 @@ fn add_headers(
             compressed,
             links: Vec::new(),
             image: None,
+            critical: None,
         }),
     }
     Ok(())

@@ -7,6 +7,7 @@
 //! passed through unchanged, with its references still found by an error-recovering parse so
 //! their targets are not broken.
 
+pub mod critical;
 pub mod purge;
 
 use std::convert::Infallible;

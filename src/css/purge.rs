@@ -160,19 +160,30 @@ pub struct Keep {
 
 /// The names a page's elements use.
 #[derive(Debug, Default)]
-struct Index {
+pub(crate) struct Index {
     tags: HashSet<String>,
     ids: HashSet<String>,
     classes: HashSet<String>,
 }
+
+impl Index {
+    /// Whether a selector with this rightmost compound may match an element of the page.
+    pub(crate) fn may_match(&self, (classes, ids, tag): &Rightmost) -> bool {
+        classes.iter().all(|x| self.classes.contains(x))
+            && ids.iter().all(|x| self.ids.contains(x))
+            && tag.as_ref().is_none_or(|t| self.tags.contains(t))
+    }
+}
+
+/// Classes, ids and tag of a selector's rightmost compound: pages without them cannot match.
+pub(crate) type Rightmost = (Vec<String>, Vec<String>, Option<String>);
 
 /// One selector to decide.
 struct Candidate {
     printed: String,
     /// The selector with state pseudo-classes and pseudo-elements removed, parsed by the engine.
     stripped: scraper::Selector,
-    /// Classes, ids and tag of the rightmost compound: pages without them cannot match.
-    rightmost: (Vec<String>, Vec<String>, Option<String>),
+    rightmost: Rightmost,
 }
 
 /// What [`decide`] found.
@@ -293,13 +304,7 @@ pub fn decide(
             candidates
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| {
-                    let (classes, ids, tag) = &c.rightmost;
-                    let index: &Index = index;
-                    classes.iter().all(|x| index.classes.contains(x))
-                        && ids.iter().all(|x| index.ids.contains(x))
-                        && tag.as_ref().is_none_or(|t| index.tags.contains(t))
-                })
+                .filter(|(_, c)| index.may_match(&c.rightmost))
                 .filter(|(_, c)| dom.select(&c.stripped).next().is_some())
                 .map(|(i, _)| i)
                 .collect()
@@ -436,13 +441,15 @@ fn unused_definitions(
 }
 
 /// The name of a `@keyframes` rule, unquoted.
-fn keyframes_name(rule: &lightningcss::rules::keyframes::KeyframesRule) -> Option<String> {
+pub(crate) fn keyframes_name(
+    rule: &lightningcss::rules::keyframes::KeyframesRule,
+) -> Option<String> {
     let name = rule.name.to_css_string(PrinterOptions::default()).ok()?;
     Some(name.trim_matches('"').to_string())
 }
 
 /// The families a `@font-face` rule declares, unquoted.
-fn families<'a>(
+pub(crate) fn families<'a>(
     rule: &'a lightningcss::rules::font_face::FontFaceRule<'_>,
 ) -> impl Iterator<Item = String> + 'a {
     rule.properties.iter().filter_map(|p| match p {
@@ -569,7 +576,7 @@ pub fn apply(rules: &mut Vec<CssRule<'_>>, keep: &Keep) -> usize {
     removed
 }
 
-fn visit_selectors<'i>(
+pub(crate) fn visit_selectors<'i>(
     rules: &[CssRule<'i>],
     f: &mut dyn FnMut(&Selector<'i>, lightningcss::rules::Location),
 ) {
@@ -602,7 +609,7 @@ fn names_any(selector: &Selector, tokens: &HashSet<String>) -> bool {
 }
 
 /// Classes, ids and tag of the rightmost compound.
-fn rightmost(selector: &Selector) -> (Vec<String>, Vec<String>, Option<String>) {
+pub(crate) fn rightmost(selector: &Selector) -> Rightmost {
     let mut classes = Vec::new();
     let mut ids = Vec::new();
     let mut tag = None;
@@ -617,7 +624,7 @@ fn rightmost(selector: &Selector) -> (Vec<String>, Vec<String>, Option<String>) 
     (classes, ids, tag)
 }
 
-fn index(dom: &scraper::Html) -> Index {
+pub(crate) fn index(dom: &scraper::Html) -> Index {
     let mut index = Index::default();
     for node in dom.tree.nodes() {
         if let Some(el) = node.value().as_element() {

@@ -13,6 +13,8 @@ use std::rc::Rc;
 use lol_html::html_content::{ContentType, Element, TextChunk};
 use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 
+pub mod critical;
+
 use crate::refs::{RefKind, Reference, line_of};
 
 /// What a rewrite asks of its caller, reference by reference, in document order.

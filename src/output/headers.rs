@@ -199,6 +199,7 @@ mod tests {
             immutable: "immutable".into(),
             revalidate: "revalidate".into(),
             max_rules,
+            csp: false,
         }
     }
 

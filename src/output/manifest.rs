@@ -49,6 +49,21 @@ pub struct Asset {
     pub references: BTreeMap<RefKind, BTreeSet<String>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub image: Option<ImageInfo>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub critical: Option<CriticalInfo>,
+}
+
+/// A page's inlined critical CSS.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CriticalInfo {
+    pub bytes: usize,
+    /// The Content-Security-Policy source allowing the inlined `<style>`: `'sha256-…'`.
+    pub csp: String,
+    /// The stylesheets (output paths) it stands for.
+    pub stylesheets: Vec<String>,
+    /// Fonts preloaded (output paths).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub fonts: Vec<String>,
 }
 
 /// A processed raster image.
@@ -116,6 +131,12 @@ pub fn build(files: &[OutputFile], settings_digest: &str, hash_length: usize) ->
                             size: v.size,
                         })
                         .collect(),
+                }),
+                critical: f.critical.as_ref().map(|c| CriticalInfo {
+                    bytes: c.bytes,
+                    csp: c.csp.clone(),
+                    stylesheets: c.stylesheets.clone(),
+                    fonts: c.fonts.clone(),
                 }),
             };
             (f.original.clone(), asset)

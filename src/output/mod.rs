@@ -44,6 +44,8 @@ pub struct OutputFile {
     pub links: Vec<(RefKind, String)>,
     /// A processed image: whether the original was optimized, and its variants.
     pub image: Option<ImageOutput>,
+    /// A page with critical CSS inlined.
+    pub critical: Option<crate::critical::Inlined>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

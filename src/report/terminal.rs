@@ -120,8 +120,18 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                 0 => String::new(),
                 n => format!(", {n} unused CSS selector{} removed", super::plural(n)),
             };
+            let inlined = outcome.critical.values().filter(|c| c.is_ok()).count();
+            let skipped = outcome.critical.len() - inlined;
+            let critical = match (inlined, skipped) {
+                (0, 0) => String::new(),
+                (n, 0) => format!(", critical CSS inlined in {n} page{}", super::plural(n)),
+                (n, k) => format!(
+                    ", critical CSS inlined in {n} page{} ({k} not: -v says why)",
+                    super::plural(n)
+                ),
+            };
             format!(
-                "{} files ({} hashed{images}{scripts}{purged}), {} -> {} in {:.2}s -> {}{}",
+                "{} files ({} hashed{images}{scripts}{purged}{critical}), {} -> {} in {:.2}s -> {}{}",
                 outcome.files,
                 outcome.hashed,
                 bytes(outcome.bytes_in),

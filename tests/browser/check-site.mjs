@@ -26,7 +26,9 @@ for (const url of pages) {
   const result = { url, errors, bad };
   result.fonts = await page.evaluate(async () => {
     await document.fonts.ready;
-    return [...document.fonts].filter((f) => f.status === "loaded").map((f) => `${f.family} ${f.weight}`);
+    // Distinct faces: inlined critical CSS declares a face its stylesheet declares again.
+    const loaded = [...document.fonts].filter((f) => f.status === "loaded");
+    return [...new Set(loaded.map((f) => `${f.family} ${f.weight}`))].sort();
   });
   result.clicks = [];
   for (const el of await page.$$("[data-check-click]")) {

@@ -5,12 +5,19 @@
 // re-encodes them on purpose, and the image tests measure that; what is compared here is
 // layout, text, fonts and colours, which the CSS and HTML rewrites must not change.
 //
-//   node screenshot.mjs DIR OUTDIR /index.html /about.html …   (prints the PNG names)
+// With --only-inline-css, every stylesheet request fails and nothing is clicked: the shots
+// show what the page's inlined critical CSS renders on its own.
+//
+//   node screenshot.mjs [--only-inline-css] DIR OUTDIR /index.html /about.html …
+//   (prints the PNG names)
 import fs from "node:fs";
 import path from "node:path";
 import { launch, serve, settle } from "./site.mjs";
 
-const [dir, outArg, ...pages] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const onlyInline = args[0] === "--only-inline-css";
+if (onlyInline) args.shift();
+const [dir, outArg, ...pages] = args;
 const outDir = path.resolve(outArg);
 fs.mkdirSync(outDir, { recursive: true });
 const { origin, server } = await serve(dir);
@@ -20,6 +27,7 @@ const MASK = "img{visibility:hidden!important}*,*::before,*::after{background-im
 const shots = [];
 for (const width of [375, 1280]) {
   const context = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: 1 });
+  if (onlyInline) await context.route(/\.css(\?.*)?$/, (route) => route.abort());
   for (const url of pages) {
     const page = await context.newPage();
     await page.goto(origin + url, { waitUntil: "networkidle" });
@@ -33,7 +41,7 @@ for (const width of [375, 1280]) {
     };
     await shoot(0);
     let n = 0;
-    for (const el of await page.$$("[data-check-click]")) {
+    for (const el of onlyInline ? [] : await page.$$("[data-check-click]")) {
       if (!(await el.isVisible())) continue;
       const wait = await el.getAttribute("data-check-wait");
       await el.click();
