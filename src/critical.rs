@@ -28,6 +28,11 @@ pub struct Inlined {
     pub bytes: usize,
     /// Its Content-Security-Policy source: `'sha256-…'`.
     pub csp: String,
+    /// A `Content-Security-Policy` that allows the page's styles and no other inline CSS:
+    /// `style-src 'self'`, the origins of its external stylesheets, the hashes of its
+    /// `<style>` blocks (the inlined one too) and, with `'unsafe-hashes'`, of its `style`
+    /// attributes.
+    pub policy: String,
     /// The stylesheets it stands for (output paths), in cascade order.
     pub stylesheets: Vec<String>,
     /// The fonts preloaded (output paths).
@@ -110,10 +115,11 @@ pub fn run(
             let path = &hashed.paths[i];
             Some((
                 i,
-                result.map(|(text, critical)| {
+                result.map(|(text, critical, policy)| {
                     let inlined = Inlined {
                         bytes: critical.css.len(),
                         csp: csp_source(&critical.css),
+                        policy,
                         stylesheets: targets
                             .iter()
                             .zip(&inlined)
@@ -172,7 +178,7 @@ fn inline_page(
     prepared: &HashMap<usize, Prepared>,
     settings: CriticalSettings,
     style: crate::css::Style,
-) -> Option<Result<(String, css_critical::Critical), String>> {
+) -> Option<Result<(String, css_critical::Critical, String), String>> {
     let first = inlined.iter().position(|&x| x)?;
     let href = |k: usize| match &styles.elements[k] {
         Styling::Link(link) => link.href.as_str(),
@@ -224,7 +230,52 @@ fn inline_page(
         Ok(text) => text,
         Err(e) => return Some(Err(format!("the page could not be rewritten: {e}"))),
     };
-    Some(Ok((text, critical)))
+    let policy = style_policy(dom.dom(), &critical.css);
+    Some(Ok((text, critical, policy)))
+}
+
+/// [`Inlined::policy`] for a page (its DOM before the critical CSS went in).
+fn style_policy(dom: &scraper::Html, critical: &str) -> String {
+    let select = |s: &str| scraper::Selector::parse(s).expect("valid selector");
+    let mut origins = std::collections::BTreeSet::new();
+    for link in dom.select(&select("link[href]")) {
+        let rel = link
+            .value()
+            .attr("rel")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !rel.split_ascii_whitespace().any(|r| r == "stylesheet") {
+            continue;
+        }
+        let href = link.value().attr("href").unwrap_or_default().trim();
+        let rest = href
+            .strip_prefix("https://")
+            .map(|r| ("https://", r))
+            .or_else(|| href.strip_prefix("http://").map(|r| ("http://", r)))
+            .or_else(|| href.strip_prefix("//").map(|r| ("https://", r)));
+        if let Some((scheme, rest)) = rest {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            origins.insert(format!("{scheme}{host}"));
+        }
+    }
+    let mut sources: Vec<String> = vec!["'self'".into()];
+    sources.extend(origins);
+    sources.push(csp_source(critical));
+    for style in dom.select(&select("style:not([data-distill-critical])")) {
+        sources.push(csp_source(&style.text().collect::<String>()));
+    }
+    let attributes: Vec<String> = dom
+        .select(&select("[style]"))
+        .filter_map(|el| el.value().attr("style"))
+        .map(csp_source)
+        .collect();
+    if !attributes.is_empty() {
+        sources.push("'unsafe-hashes'".into());
+        sources.extend(attributes);
+    }
+    let mut seen = std::collections::HashSet::new();
+    sources.retain(|s| seen.insert(s.clone()));
+    format!("style-src {}", sources.join(" "))
 }
 
 /// A link's `media` that the first screen render uses.

@@ -581,6 +581,11 @@ fn add_headers(
             path: &f.path,
             hashed: f.hashed,
             html: f.kind == Kind::Html,
+            csp: f
+                .critical
+                .as_ref()
+                .filter(|_| settings.headers.csp)
+                .map(|c| c.policy.as_str()),
         })
         .collect();
     let siblings: Vec<String> = files
@@ -597,6 +602,7 @@ fn add_headers(
         path: p,
         hashed: true,
         html: false,
+        csp: None,
     }));
     let generated = headers::generate(
         existing.as_deref(),

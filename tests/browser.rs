@@ -416,6 +416,59 @@ fn inlined_critical_css_alone_renders_the_page() {
     assert_eq!(shots, 4);
 }
 
+/// With `[headers] csp = true`, each page with inlined critical CSS is served (by the test
+/// server, from `_headers`) with a `style-src` that allows exactly its inline styles: the
+/// critical `<style>`, its other `<style>` blocks and, by hash, its `style` attributes (the
+/// `<picture>`s distill writes have one). Chromium reports a violation as a console error,
+/// which fails the page. The same policy without the hashes of the `style` attributes does
+/// fail, so the check can tell.
+#[test]
+fn csp_header_allows_the_inlined_styles() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("distill.toml"), "[headers]\ncsp = true\n").unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    ok(&distill(
+        tmp.path(),
+        &[
+            "build",
+            example.to_str().unwrap(),
+            "--out",
+            "out",
+            "--no-budgets",
+        ],
+    ));
+    let out = tmp.path().join("out");
+    let report = check_site(&out, PAGES);
+    let pages = report["pages"].as_array().unwrap();
+    for page in pages {
+        assert_page_works(page);
+    }
+    let policy = pages[0]["csp"].as_str().expect("a CSP on the home page");
+    assert!(policy.starts_with("style-src 'self' 'sha256-"), "{policy}");
+    assert!(policy.contains("'unsafe-hashes'"), "{policy}");
+    assert!(pages[1]["csp"].is_string());
+
+    // Without the attribute hashes, the `<picture>` styles are refused.
+    let headers = read(&out, "_headers");
+    let strict = headers
+        .lines()
+        .map(|l| match l.find(" 'unsafe-hashes'") {
+            Some(i) if l.contains("Content-Security-Policy") => &l[..i],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(out.join("_headers"), strict).unwrap();
+    let report = check_site(&out, &["/index.html"]);
+    let errors = report["pages"][0]["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("Content Security Policy")),
+        "{errors:?}"
+    );
+}
+
 /// Bootstrap 5.3.8 purged with `[css] purge = true` against two pages (from 232 kB to under
 /// 25 kB): the pages look the same at both widths.
 #[test]

@@ -254,3 +254,41 @@ fn building_the_output_again_replaces_the_critical_css() {
     assert_eq!(read(&out, "index.html"), first);
     assert!(Path::new(&out).join(".distill/manifest.json").is_file());
 }
+
+#[test]
+fn csp_lines_in_headers_match_the_manifest() {
+    let (_tmp, out, _) = build(Some("[headers]\ncsp = true\n"));
+    let headers = read(&out, "_headers");
+    let manifest = manifest(&out);
+    for (page, urls) in [
+        ("index.html", &["/"][..]),
+        ("blog/post.html", &["/blog/post", "/blog/post.html"][..]),
+    ] {
+        let style_src = manifest["assets"][page]["critical"]["style_src"]
+            .as_str()
+            .unwrap();
+        let hash = manifest["assets"][page]["critical"]["csp"]
+            .as_str()
+            .unwrap();
+        assert_eq!(style_src, format!("style-src 'self' {hash}"));
+        for url in urls {
+            let rule = format!(
+                "{url}\n  Cache-Control: public, max-age=0, must-revalidate\n  Content-Security-Policy: {style_src}\n"
+            );
+            assert!(headers.contains(&rule), "{rule} not in {headers}");
+        }
+    }
+    // Not inlined, no policy.
+    assert!(
+        !headers
+            .contains("/ordered\n  Cache-Control: public, max-age=0, must-revalidate\n  Content")
+    );
+    assert_eq!(
+        headers.matches("Content-Security-Policy").count(),
+        3,
+        "{headers}"
+    );
+    // Off by default.
+    let (_tmp, out, _) = build(None);
+    assert!(!read(&out, "_headers").contains("Content-Security-Policy"));
+}

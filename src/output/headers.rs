@@ -21,6 +21,8 @@ pub struct Served<'a> {
     pub path: &'a str,
     pub hashed: bool,
     pub html: bool,
+    /// With `[headers] csp`: the page's `Content-Security-Policy`.
+    pub csp: Option<&'a str>,
 }
 
 pub struct Generated {
@@ -49,6 +51,11 @@ pub fn generate(
 
     let immutable = immutable_rules(files, base);
     let revalidate = revalidate_rules(files, base);
+    let policies: BTreeMap<String, &str> = files
+        .iter()
+        .filter_map(|f| Some((f, f.csp?)))
+        .flat_map(|(f, csp)| page_urls(f.path, base).into_iter().map(move |u| (u, csp)))
+        .collect();
     let mut budget = settings.max_rules.saturating_sub(user_rules.len());
     let mut block = String::new();
     let mut omitted = 0;
@@ -57,7 +64,9 @@ pub fn generate(
         (&revalidate, &settings.revalidate),
     ] {
         for path in rules {
-            if user_cache_paths.contains(path.as_str()) {
+            let csp = policies.get(path.as_str());
+            let cache = !user_cache_paths.contains(path.as_str());
+            if !cache && csp.is_none() {
                 continue;
             }
             if budget == 0 {
@@ -65,7 +74,14 @@ pub fn generate(
                 continue;
             }
             budget -= 1;
-            block.push_str(&format!("{path}\n  Cache-Control: {value}\n"));
+            block.push_str(path);
+            block.push('\n');
+            if cache {
+                block.push_str(&format!("  Cache-Control: {value}\n"));
+            }
+            if let Some(csp) = csp {
+                block.push_str(&format!("  Content-Security-Policy: {csp}\n"));
+            }
         }
     }
     if omitted > 0 {
@@ -167,26 +183,30 @@ fn revalidate_rules(files: &[Served], base: &str) -> Vec<String> {
     let mut rules = BTreeSet::new();
     for file in files.iter().filter(|f| !f.hashed) {
         if file.html {
-            let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", file.path));
-            let dir = if dir.is_empty() {
-                String::new()
-            } else {
-                format!("{dir}/")
-            };
-            if name == "index.html" {
-                rules.insert(format!("{base}{dir}"));
-            } else if let Some(stem) = name.strip_suffix(".html") {
-                // Both hosts serve `about.html` at `/about` too.
-                rules.insert(format!("{base}{dir}{stem}"));
-                rules.insert(format!("{base}{}", file.path));
-            } else {
-                rules.insert(format!("{base}{}", file.path));
-            }
+            rules.extend(page_urls(file.path, base));
         } else {
             rules.insert(format!("{base}{}", file.path));
         }
     }
     rules.into_iter().collect()
+}
+
+/// The URLs a page is served at: `/blog/` for `blog/index.html`; `/about` and `/about.html`
+/// for `about.html` (both hosts serve it at both).
+fn page_urls(path: &str, base: &str) -> Vec<String> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let dir = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    if name == "index.html" {
+        vec![format!("{base}{dir}")]
+    } else if let Some(stem) = name.strip_suffix(".html") {
+        vec![format!("{base}{dir}{stem}"), format!("{base}{path}")]
+    } else {
+        vec![format!("{base}{path}")]
+    }
 }
 
 #[cfg(test)]
@@ -209,41 +229,49 @@ mod tests {
                 path: "index.html",
                 hashed: false,
                 html: true,
+                csp: None,
             },
             Served {
                 path: "about.html",
                 hashed: false,
                 html: true,
+                csp: None,
             },
             Served {
                 path: "robots.txt",
                 hashed: false,
                 html: false,
+                csp: None,
             },
             Served {
                 path: "assets/app.1.js",
                 hashed: true,
                 html: false,
+                csp: None,
             },
             Served {
                 path: "assets/img/a.2.png",
                 hashed: true,
                 html: false,
+                csp: None,
             },
             Served {
                 path: "logo.3.svg",
                 hashed: true,
                 html: false,
+                csp: None,
             },
             Served {
                 path: "blog/index.html",
                 hashed: false,
                 html: true,
+                csp: None,
             },
             Served {
                 path: "blog/hero.4.jpg",
                 hashed: true,
                 html: false,
+                csp: None,
             },
         ]
     }

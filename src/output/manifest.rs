@@ -59,6 +59,8 @@ pub struct CriticalInfo {
     pub bytes: usize,
     /// The Content-Security-Policy source allowing the inlined `<style>`: `'sha256-…'`.
     pub csp: String,
+    /// A `style-src` allowing every inline style of the page (`[headers] csp` sends it).
+    pub style_src: String,
     /// The stylesheets (output paths) it stands for.
     pub stylesheets: Vec<String>,
     /// Fonts preloaded (output paths).
@@ -135,6 +137,7 @@ pub fn build(files: &[OutputFile], settings_digest: &str, hash_length: usize) ->
                 critical: f.critical.as_ref().map(|c| CriticalInfo {
                     bytes: c.bytes,
                     csp: c.csp.clone(),
+                    style_src: c.policy.clone(),
                     stylesheets: c.stylesheets.clone(),
                     fonts: c.fonts.clone(),
                 }),

@@ -22,8 +22,8 @@ for (const url of pages) {
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("requestfailed", (r) => bad.push(`${r.url()} ${r.failure()?.errorText}`));
   page.on("response", (r) => r.status() >= 400 && own(r.url()) && bad.push(`${r.url()} ${r.status()}`));
-  await page.goto(origin + url, { waitUntil: "networkidle" });
-  const result = { url, errors, bad };
+  const response = await page.goto(origin + url, { waitUntil: "networkidle" });
+  const result = { url, errors, bad, csp: response.headers()["content-security-policy"] ?? null };
   result.fonts = await page.evaluate(async () => {
     await document.fonts.ready;
     // Distinct faces: inlined critical CSS declares a face its stylesheet declares again.

@@ -13,18 +13,42 @@ const types = {
   ".map": "application/json", ".txt": "text/plain",
 };
 
-// Serves DIR (`/x/` is `/x/index.html`); each request is pushed onto `requests` with its status.
-// Resolves to the origin and the server.
+// The rules of a Netlify / Cloudflare Pages `_headers` file: [pattern, [[name, value]…]].
+function readHeaders(dir) {
+  const file = path.join(dir, "_headers");
+  if (!fs.existsSync(file)) return [];
+  const rules = [];
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim() || line.trim().startsWith("#")) continue;
+    if (!/^\s/.test(line)) rules.push([line.trim(), []]);
+    else if (rules.length) {
+      const colon = line.indexOf(":");
+      rules.at(-1)[1].push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    }
+  }
+  return rules;
+}
+
+// Serves DIR (`/x/` is `/x/index.html`) with the headers its `_headers` gives each path (`/x/`
+// also for `/x/index.html`); each request is pushed onto `requests` with its status. Resolves
+// to the origin and the server.
 export async function serve(dirArg, requests = []) {
   const dir = path.resolve(dirArg);
+  const rules = readHeaders(dir);
+  const headersFor = (url) => {
+    const forms = [url, url.replace(/index\.html$/, "")];
+    const match = (p) => forms.some((u) => (p.endsWith("*") ? u.startsWith(p.slice(0, -1)) : u === p));
+    return Object.fromEntries(rules.filter(([p]) => match(p)).flatMap(([, h]) => h));
+  };
   const server = http.createServer((req, res) => {
     let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const extra = headersFor(file);
     if (file.endsWith("/")) file += "index.html";
     const full = path.join(dir, path.normalize(file));
     const ok = full.startsWith(dir) && fs.existsSync(full) && fs.statSync(full).isFile();
     requests.push({ path: req.url, status: ok ? 200 : 404 });
     if (!ok) { res.writeHead(404); res.end("not found"); return; }
-    res.writeHead(200, { "content-type": types[path.extname(full)] ?? "application/octet-stream" });
+    res.writeHead(200, { ...extra, "content-type": types[path.extname(full)] ?? "application/octet-stream" });
     fs.createReadStream(full).pipe(res);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
