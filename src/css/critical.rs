@@ -38,7 +38,7 @@ enum Probe {
 
 /// Parses a (final) stylesheet; `None` when it does not parse.
 pub fn prepare(text: &str) -> Option<Prepared<'_>> {
-    let sheet = StyleSheet::parse(text, ParserOptions::default()).ok()?;
+    let sheet = super::parse::parse(text, false).ok()?.sheet;
     let mut selectors = Vec::new();
     let mut seen = HashSet::new();
     purge::visit_selectors(&sheet.rules.0, &mut |selector, _| {

@@ -8,6 +8,7 @@
 //! their targets are not broken.
 
 pub mod critical;
+pub mod parse;
 pub mod purge;
 
 use std::convert::Infallible;
@@ -15,9 +16,7 @@ use std::convert::Infallible;
 use lightningcss::declaration::DeclarationBlock;
 use lightningcss::properties::Property;
 use lightningcss::rules::CssRule;
-use lightningcss::stylesheet::{
-    MinifyOptions, ParserOptions, PrinterOptions, StyleAttribute, StyleSheet,
-};
+use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleAttribute};
 use lightningcss::targets::{Browsers, Targets};
 use lightningcss::values::image::{Image, ImageSet, ImageSetOption};
 use lightningcss::values::resolution::Resolution;
@@ -161,11 +160,7 @@ fn process_sheet(
     sets: Option<ImageSets>,
     purge: Option<&purge::Keep>,
 ) -> Result<Option<String>, (u32, u32, String)> {
-    let options = ParserOptions {
-        error_recovery: recover,
-        ..Default::default()
-    };
-    let mut sheet = StyleSheet::parse(src, options).map_err(|e| {
+    let parsed = parse::parse(src, recover).map_err(|e| {
         let (line, column) = e.loc.as_ref().map_or((1, 1), |l| (l.line + 1, l.column));
         (line, column, e.kind.to_string())
     })?;
@@ -174,7 +169,14 @@ fn process_sheet(
         changed: false,
         new_url,
     };
-    let _ = sheet.visit(&mut visitor);
+    let offsets: Vec<u32> = (0..parsed.sheet.rules.0.len())
+        .map(|k| parsed.line_offset(k))
+        .collect();
+    let mut sheet = parsed.sheet;
+    for (rule, offset) in sheet.rules.0.iter_mut().zip(offsets) {
+        visitor.line_offset = 1 + offset;
+        let _ = rule.visit(&mut visitor);
+    }
     let mut changed = visitor.changed;
     if let Some(keep) = purge {
         changed |= purge::apply(&mut sheet.rules.0, keep) > 0;

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use lightningcss::rules::CssRule;
 use lightningcss::selector::{Component, Selector};
-use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::stylesheet::{PrinterOptions, StyleSheet};
 use lightningcss::traits::ToCss;
 use rayon::prelude::*;
 
@@ -167,6 +167,12 @@ pub(crate) struct Index {
 }
 
 impl Index {
+    fn extend(&mut self, other: &Index) {
+        self.tags.extend(other.tags.iter().cloned());
+        self.ids.extend(other.ids.iter().cloned());
+        self.classes.extend(other.classes.iter().cloned());
+    }
+
     /// Whether a selector with this rightmost compound may match an element of the page.
     pub(crate) fn may_match(&self, (classes, ids, tag): &Rightmost) -> bool {
         classes.iter().all(|x| self.classes.contains(x))
@@ -235,64 +241,99 @@ pub fn decide(
         tokens.extend(inline.iter().flat_map(|s| split(s)));
     }
 
+    // Every element name of every page: a selector whose rightmost compound names a class, id
+    // or tag no page has cannot match, and is decided without the selector engine.
+    let mut everywhere = Index::default();
+    for (index, _) in &per_page {
+        everywhere.extend(index);
+    }
+
     // Every distinct selector of every sheet: each sheet parsed once, in parallel, and each of
-    // its selectors judged (kept, kept as unsupported, or a candidate to match).
+    // its selectors judged (kept, gone, kept as unsupported, or a candidate to match).
     enum Verdict {
         Keep,
+        Gone,
         Unsupported,
         Match(Candidate),
     }
-    let mut parsed: Vec<Option<StyleSheet>> = sheets
+    let parsed: Vec<Option<super::parse::Parsed>> = sheets
         .par_iter()
-        .map(|s| StyleSheet::parse(s, ParserOptions::default()).ok())
+        .map(|s| super::parse::parse(s, false).ok())
         .collect();
     let verdicts: Vec<Vec<(String, Verdict)>> = parsed
         .par_iter()
         .zip(sheets)
         .map(|(sheet, text)| {
-            let mut out = Vec::new();
-            let Some(sheet) = sheet else { return out };
+            let Some(parsed) = sheet else {
+                return Vec::new();
+            };
             let commented = kept_by_comment(text);
-            visit_selectors(&sheet.rules.0, &mut |selector, loc| {
-                let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
-                    return;
-                };
-                let verdict = if commented.contains(&(loc.line, loc.column))
-                    || names_any(selector, &tokens)
-                    || safelist.keeps(selector, &printed)
-                {
-                    Verdict::Keep
-                } else {
-                    match scraper::Selector::parse(&strip_states(&printed)) {
-                        Ok(stripped) => Verdict::Match(Candidate {
-                            rightmost: rightmost(selector),
-                            printed: printed.clone(),
-                            stripped,
-                        }),
-                        Err(_) => Verdict::Unsupported,
-                    }
-                };
-                out.push((printed, verdict));
-            });
-            out
+            // Top-level rules in parallel too: one large sheet is often most of the work.
+            let per_rule: Vec<Vec<(String, Verdict)>> = parsed
+                .sheet
+                .rules
+                .0
+                .par_iter()
+                .enumerate()
+                .map(|(k, rule)| {
+                    let offset = parsed.line_offset(k);
+                    let mut out = Vec::new();
+                    visit_selectors(std::slice::from_ref(rule), &mut |selector, loc| {
+                        let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
+                            return;
+                        };
+                        let verdict = if commented.contains(&(loc.line + offset, loc.column))
+                            || names_any(selector, &tokens)
+                            || safelist.keeps(selector, &printed)
+                        {
+                            Verdict::Keep
+                        } else {
+                            let rightmost = rightmost(selector);
+                            if !everywhere.may_match(&rightmost) {
+                                Verdict::Gone
+                            } else {
+                                match scraper::Selector::parse(&strip_states(&printed)) {
+                                    Ok(stripped) => Verdict::Match(Candidate {
+                                        rightmost,
+                                        printed: printed.clone(),
+                                        stripped,
+                                    }),
+                                    Err(_) => Verdict::Unsupported,
+                                }
+                            }
+                        };
+                        out.push((printed, verdict));
+                    });
+                    out
+                })
+                .collect();
+            per_rule.into_iter().flatten().collect()
         })
         .collect();
+    let mut parsed: Vec<Option<StyleSheet>> =
+        parsed.into_iter().map(|p| p.map(|p| p.sheet)).collect();
     let mut keep = Keep::default();
     let mut seen = HashSet::new();
     let mut candidates = Vec::new();
+    let mut printed_by_sheet = Vec::with_capacity(verdicts.len());
     // In order, so the first verdict on a selector decides (a `distill-keep` anywhere wins).
-    for (printed, verdict) in verdicts.into_iter().flatten() {
-        match verdict {
-            Verdict::Keep => {
-                keep.selectors.insert(printed);
+    for sheet in verdicts {
+        let mut printed_here = Vec::with_capacity(sheet.len());
+        for (printed, verdict) in sheet {
+            match verdict {
+                Verdict::Keep => {
+                    keep.selectors.insert(printed.clone());
+                }
+                Verdict::Unsupported if seen.insert(printed.clone()) => {
+                    keep.unsupported += 1;
+                    keep.selectors.insert(printed.clone());
+                }
+                Verdict::Match(c) if seen.insert(printed.clone()) => candidates.push(c),
+                _ => {}
             }
-            Verdict::Unsupported if seen.insert(printed.clone()) => {
-                keep.unsupported += 1;
-                keep.selectors.insert(printed);
-            }
-            Verdict::Match(c) if seen.insert(printed) => candidates.push(c),
-            _ => {}
+            printed_here.push(printed);
         }
+        printed_by_sheet.push(printed_here);
     }
 
     // Each page, in parallel, reports the candidates it matches.
@@ -313,7 +354,14 @@ pub fn decide(
     for i in matched.into_iter().flatten() {
         keep.selectors.insert(candidates[i].printed.clone());
     }
-    let removed = unused_definitions(&mut keep, &mut parsed, &tokens, &per_page, options);
+    let removed = unused_definitions(
+        &mut keep,
+        &mut parsed,
+        printed_by_sheet,
+        &tokens,
+        &per_page,
+        options,
+    );
     Decision { keep, removed }
 }
 
@@ -323,6 +371,7 @@ pub fn decide(
 fn unused_definitions(
     keep: &mut Keep,
     sheets: &mut [Option<StyleSheet>],
+    printed: Vec<Vec<String>>,
     tokens: &HashSet<String>,
     per_page: &[(Index, Vec<String>)],
     options: Options,
@@ -340,18 +389,16 @@ fn unused_definitions(
     }
     let found: Vec<Found> = sheets
         .par_iter_mut()
-        .map(|sheet| {
+        .zip(printed)
+        .map(|(sheet, printed)| {
             let mut f = Found::default();
             let Some(sheet) = sheet.as_mut() else {
                 return f;
             };
-            visit_selectors(&sheet.rules.0, &mut |selector, _| {
-                if let Ok(p) = selector.to_css_string(PrinterOptions::default())
-                    && !keep.selectors.contains(&p)
-                {
-                    f.selectors.push(p);
-                }
-            });
+            f.selectors = printed
+                .into_iter()
+                .filter(|p| !keep.selectors.contains(p))
+                .collect();
             apply(&mut sheet.rules.0, keep);
             sheet.rules.0.retain(|rule| match rule {
                 CssRule::Keyframes(k) => {
