@@ -76,7 +76,7 @@ pub fn parse(src: &str, recover: bool) -> Result<Parsed<'_>, Error<ParserError<'
 /// declares a namespace.
 fn pieces(src: &str, size: usize) -> Vec<Range<usize>> {
     if src.len() < 2 * size || src.contains("@namespace") {
-        return vec![0..src.len()];
+        return std::iter::once(0..src.len()).collect();
     }
     let bytes = src.as_bytes();
     let mut out = Vec::new();
