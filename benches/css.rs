@@ -46,20 +46,22 @@ fn main() {
 
     let run = |minify: bool| -> (Duration, Vec<(usize, usize)>, purge::Keep) {
         let start = Instant::now();
-        let keep = purge::decide(
+        let decision = purge::decide(
             &page_refs,
             &[],
             &sheet_refs,
             &purge::Safelist::default(),
             purge::Options::default(),
-        )
-        .keep;
-        // Sheets are printed in parallel, as the pipeline's rewrite does.
+        );
+        let keep = decision.keep;
+        // Sheets are printed in parallel, from the text after the first cut, as the pipeline's
+        // rewrite does.
         let sizes = sheet_refs
             .par_iter()
-            .map(|s| {
+            .zip(&decision.pruned)
+            .map(|(s, pruned)| {
                 let out = rewrite_sheet(
-                    s,
+                    pruned.as_deref().unwrap_or(s),
                     Style {
                         minify,
                         browsers: None,
@@ -175,17 +177,21 @@ fn job(root: &Path, modules: &Path) {
 
     let run = || -> ([Duration; 3], Vec<usize>, Vec<usize>) {
         let start = Instant::now();
-        let keep = purge::decide(
+        let decision = purge::decide(
             &page_refs,
             &[],
             &sheet_refs,
             &purge::Safelist::default(),
             purge::Options::default(),
-        )
-        .keep;
+        );
+        // As `distill build` does: the rest of the work reads the text after the first cut.
         let purged: Vec<String> = sheet_refs
             .par_iter()
-            .map(|s| rewrite_sheet(s, style, |_| None, None, Some(&keep)).unwrap())
+            .zip(&decision.pruned)
+            .map(|(s, pruned)| {
+                let text = pruned.as_deref().unwrap_or(s);
+                rewrite_sheet(text, style, |_| None, None, Some(&decision.keep)).unwrap()
+            })
             .collect();
         let purge_done = start.elapsed();
         let prepared: Vec<critical::Prepared> = purged

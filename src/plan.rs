@@ -112,6 +112,32 @@ impl PlannedFile {
     pub fn content_digest(&self) -> [u8; 32] {
         self.source.digest()
     }
+
+    /// Replaces a stylesheet's text by `text`, the same sheet with whole rules cut out (the
+    /// purge's first cut): its references are the old ones less those of the cut rules, in the
+    /// same order, so the links are the old links that remain. Returns false (and changes
+    /// nothing) when `text`'s references are not such a subsequence.
+    pub fn narrow_css(&mut self, text: String) -> bool {
+        if self.body != (Body::Css { parsed: true }) {
+            return false;
+        }
+        let scan = crate::css::scan(&text);
+        if scan.error.is_some() {
+            return false;
+        }
+        let mut old = self.links.iter();
+        let mut links = Vec::with_capacity(scan.refs.len());
+        for r in &scan.refs {
+            match old.find(|l| l.reference.url == r.url && l.reference.kind == r.kind) {
+                Some(link) => links.push(link.clone()),
+                None => return false,
+            }
+        }
+        self.links = links;
+        self.source.content = Content::Text(text);
+        self.source.edited = true;
+        true
+    }
 }
 
 pub struct Plan {

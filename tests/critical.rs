@@ -292,3 +292,34 @@ fn csp_lines_in_headers_match_the_manifest() {
     let (_tmp, out, _) = build(None);
     assert!(!read(&out, "_headers").contains("Content-Security-Policy"));
 }
+
+/// With `[css] purge = true`, rules no page can use are cut from the stylesheet's text before
+/// the rest of the pipeline reads it: what only they referenced is no longer a reference of
+/// the sheet, and the report lists their selectors.
+#[test]
+fn purged_rules_take_their_references_with_them() {
+    let (tmp, out, log) = build(Some("[css]\npurge = true\n"));
+    let manifest = manifest(&out);
+    let references = &manifest["assets"]["css/site.css"]["references"]["asset"];
+    let references: Vec<&str> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(references.contains(&"img/logo.svg"), "{references:?}");
+    assert!(!references.contains(&"img/unused-bg.svg"), "{references:?}");
+    let css = read(&out, &names(&out)["css/site.css"]);
+    assert!(
+        !css.contains("nowhere-used") && !css.contains("unused-bg"),
+        "{css}"
+    );
+    assert!(css.contains(".post-only"), "{css}");
+    assert!(log.contains("unused CSS selector"), "{log}");
+    // The same build without purging references both.
+    drop(tmp);
+    let (_tmp, out, _) = build(None);
+    let references =
+        common::manifest(&out)["assets"]["css/site.css"]["references"]["asset"].to_string();
+    assert!(references.contains("img/unused-bg.svg"), "{references}");
+}

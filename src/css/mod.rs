@@ -9,6 +9,7 @@
 
 pub mod critical;
 pub mod parse;
+pub mod prune;
 pub mod purge;
 
 use std::convert::Infallible;

@@ -68,7 +68,7 @@ impl Name {
         }
     }
 
-    fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         match self {
             Name::Exact(n) => n == name,
             Name::Pattern(r) => r.is_match(name),
@@ -197,8 +197,13 @@ struct Candidate {
 pub struct Decision {
     pub keep: Keep,
     /// For each sheet (in the order given): the unused definitions it holds
-    /// (`@keyframes fade`, `@font-face Old`, `--unused`), then the selectors that go, in order.
+    /// (`@keyframes fade`, `@font-face Old`, `--unused`), then the selectors that go, in order,
+    /// then the selectors of the rules the first cut took out (as written).
     pub removed: Vec<Vec<String>>,
+    /// For each sheet: its text less the rules that certainly match nothing (see
+    /// [`super::prune`]), when any were cut. `keep` gives the same result on either text; this
+    /// one is cheaper to parse again.
+    pub pruned: Vec<Option<String>>,
 }
 
 /// Decides which of the stylesheets' selectors the pages and scripts can use.
@@ -256,13 +261,50 @@ pub fn decide(
         Unsupported,
         Match(Candidate),
     }
+    // First cut, on the text: rules that certainly match nothing (most of a framework build).
+    let safelisted = |word: &str| {
+        safelist
+            .standard
+            .iter()
+            .chain(&safelist.deep)
+            .any(|p| p.matches(word))
+    };
+    let used = super::prune::Used {
+        classes: &everywhere.classes,
+        ids: &everywhere.ids,
+        tokens: &tokens,
+        safelisted: &safelisted,
+    };
+    let cuts: Vec<Option<(String, Vec<String>)>> = sheets
+        .par_iter()
+        .map(|s| {
+            // Greedy patterns match a selector's printed text: only the full purge can tell.
+            if safelist.greedy.is_empty() {
+                super::prune::prune(s, &used)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let (pruned, cut_selectors): (Vec<Option<String>>, Vec<Vec<String>>) = cuts
+        .into_iter()
+        .map(|c| match c {
+            Some((text, removed)) => (Some(text), removed),
+            None => (None, Vec::new()),
+        })
+        .unzip();
+    let sheets: Vec<&str> = sheets
+        .iter()
+        .zip(&pruned)
+        .map(|(s, p)| p.as_deref().unwrap_or(s))
+        .collect();
     let parsed: Vec<Option<super::parse::Parsed>> = sheets
         .par_iter()
         .map(|s| super::parse::parse(s, false).ok())
         .collect();
     let verdicts: Vec<Vec<(String, Verdict)>> = parsed
         .par_iter()
-        .zip(sheets)
+        .zip(&sheets)
         .map(|(sheet, text)| {
             let Some(parsed) = sheet else {
                 return Vec::new();
@@ -362,7 +404,22 @@ pub fn decide(
         &per_page,
         options,
     );
-    Decision { keep, removed }
+    // The parsed sheets borrow the pruned texts returned below.
+    drop(parsed);
+    drop(sheets);
+    let removed = removed
+        .into_iter()
+        .zip(cut_selectors)
+        .map(|(mut r, cut)| {
+            r.extend(cut);
+            r
+        })
+        .collect();
+    Decision {
+        keep,
+        removed,
+        pruned,
+    }
 }
 
 /// After the rules are decided: the `@keyframes`, `@font-face` families and custom properties
@@ -831,6 +888,53 @@ pub fn strip_states(selector: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The first cut on the text changes nothing but the cost: Bootstrap purged against the
+    /// fixture pages gives the same sheet with it and without it (a greedy safelist pattern
+    /// that matches nothing turns it off), from the original text or the cut one.
+    #[test]
+    fn first_cut_gives_the_same_result() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bootstrap");
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        let pages = [read("index.html"), read("shop.html")];
+        let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+        let sheet = read("css/bootstrap.min.css");
+        let script = ["document.body.classList.add('modal-open', 'show')"];
+        let with = decide(
+            &pages,
+            &script,
+            &[&sheet],
+            &Safelist::default(),
+            Options::default(),
+        );
+        let off = Safelist {
+            greedy: vec![regex::Regex::new("^never$").unwrap()],
+            ..Safelist::default()
+        };
+        let without = decide(&pages, &script, &[&sheet], &off, Options::default());
+        let pruned = with.pruned[0].as_deref().expect("a first cut");
+        assert!(
+            pruned.len() < sheet.len() / 2,
+            "{} of {}",
+            pruned.len(),
+            sheet.len()
+        );
+        assert!(without.pruned[0].is_none());
+        let print = |text: &str, keep: &Keep| {
+            super::super::rewrite_sheet(
+                text,
+                super::super::Style::default(),
+                |_| None,
+                None,
+                Some(keep),
+            )
+            .unwrap()
+        };
+        let reference = print(&sheet, &without.keep);
+        assert_eq!(print(&sheet, &with.keep), reference);
+        assert_eq!(print(pruned, &with.keep), reference);
+        assert_eq!(with.removed[0].len(), without.removed[0].len());
+    }
+
     #[test]
     fn safelists_and_keep_comments() {
         let page = "<div class=\"modal\"></div>";
@@ -872,7 +976,7 @@ mod tests {
         let page = r#"<div class="a" style="animation: pulse 1s"></div>"#;
         let script = r#"el.style.setProperty("--from-js", "1")"#;
         let sheet = "@keyframes spin{to{rotate:1turn}}@keyframes fade{to{opacity:0}}@keyframes pulse{to{opacity:.5}}@font-face{font-family:Inter;src:url(i.woff2)}@font-face{font-family:\"Old Face\";src:url(o.woff2)}:root{--used:red;--unused:blue;--from-js:0}.a{animation:spin 1s;font-family:Inter,sans-serif;color:var(--used)}.gone{animation:fade 1s;font-family:\"Old Face\"}";
-        let Decision { keep, removed } = decide(
+        let Decision { keep, removed, .. } = decide(
             &[page],
             &[script],
             &[sheet],
