@@ -606,7 +606,7 @@ fn resolve(
         origin,
     };
     let css_minify = file.css.minify.unwrap_or(true);
-    let css_purge = file.css.purge.unwrap_or(false);
+    let css_purge = file.css.purge.unwrap_or(true);
     let css_safelist = safelist(file.css.safelist.as_ref(), &path)?;
     let css_purge_options = crate::css::purge::Options {
         keyframes: file.css.keyframes.unwrap_or(true),

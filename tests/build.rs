@@ -763,7 +763,7 @@ fn css_targets_come_from_config_or_package_json() {
         std::fs::create_dir_all(&site).unwrap();
         std::fs::write(
             site.join("index.html"),
-            "<!doctype html><link rel=stylesheet href=\"a.css\"><p style=\"user-select: none\">x</p>\n",
+            "<!doctype html><link rel=stylesheet href=\"a.css\"><p class=\"a\" style=\"user-select: none\">x</p>\n",
         )
         .unwrap();
         std::fs::write(
