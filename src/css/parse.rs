@@ -16,7 +16,7 @@ use lightningcss::stylesheet::{ParserOptions, StyleSheet};
 use rayon::prelude::*;
 
 /// Pieces are at least this large.
-const PIECE: usize = 256 * 1024;
+pub(crate) const PIECE: usize = 256 * 1024;
 
 pub struct Parsed<'i> {
     pub sheet: StyleSheet<'i>,
@@ -74,7 +74,7 @@ pub fn parse(src: &str, recover: bool) -> Result<Parsed<'_>, Error<ParserError<'
 /// Byte ranges covering `src`, each at least `size` long (the last may be shorter), cut just
 /// after a newline that follows the end of a top-level rule. One range when `src` is small or
 /// declares a namespace.
-fn pieces(src: &str, size: usize) -> Vec<Range<usize>> {
+pub(crate) fn pieces(src: &str, size: usize) -> Vec<Range<usize>> {
     if src.len() < 2 * size || src.contains("@namespace") {
         return std::iter::once(0..src.len()).collect();
     }

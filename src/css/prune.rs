@@ -5,9 +5,10 @@
 //! page uses, and parsing all of it into lightningcss's typed values costs far more than
 //! deciding (~90 ms of one core). This pass reads only the structure: rule boundaries (strings,
 //! comments, escapes and nesting respected) and each selector's text. It cuts a style rule only
-//! when every one of its selectors has, in the compound that names the element it styles, a
-//! class or id that no page has, and no word of it is a script token or safelisted: rules the
-//! full purge would remove too. Anything it does not understand (`&`, namespaces, unbalanced
+//! when every one of its selectors names, outside parentheses, a class or id that no page has
+//! (each compound of a selector must match some element: the styled one, an ancestor or a
+//! sibling), and no word of it is a script token or safelisted: rules the full purge would
+//! remove too. Anything it does not understand (`&`, namespaces, unbalanced
 //! text, nested rules) is left for the full purge, which then runs on what remains. Hand-written
 //! because no crate offers a selector-text scan without building the whole typed sheet.
 
@@ -25,8 +26,36 @@ pub struct Used<'a> {
 }
 
 /// The sheet without the style rules that certainly match nothing, and the selectors cut (as
-/// written); `None` when nothing was cut or the text is not understood.
+/// written); `None` when nothing was cut or the text is not understood. A large sheet is
+/// worked on in pieces (see [`super::parse`]), in parallel; a piece not understood stays whole.
 pub fn prune(text: &str, used: &Used) -> Option<(String, Vec<String>)> {
+    use rayon::prelude::*;
+    let pieces = super::parse::pieces(text, super::parse::PIECE);
+    if pieces.len() == 1 {
+        return prune_piece(text, used);
+    }
+    let done: Vec<Option<(String, Vec<String>)>> = pieces
+        .par_iter()
+        .map(|r| prune_piece(&text[r.clone()], used))
+        .collect();
+    if done.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut out = String::new();
+    let mut removed = Vec::new();
+    for (range, piece) in pieces.iter().zip(done) {
+        match piece {
+            Some((kept, cut)) => {
+                out.push_str(&kept);
+                removed.extend(cut);
+            }
+            None => out.push_str(&text[range.clone()]),
+        }
+    }
+    Some((out, removed))
+}
+
+fn prune_piece(text: &str, used: &Used) -> Option<(String, Vec<String>)> {
     let mut scanner = Scanner {
         bytes: text.as_bytes(),
         text,
@@ -229,7 +258,9 @@ impl Scanner<'_, '_> {
 
 /// What a selector's text says, for [`Scanner::dead`].
 struct Parts {
-    /// The classes (`false`) and ids (`true`) of its last compound, outside parentheses.
+    /// The classes (`false`) and ids (`true`) outside parentheses: each compound of a selector
+    /// matches an element of the document (the styled one, an ancestor, a sibling), so every
+    /// one of these must be on some element for the selector to match.
     required: Vec<(bool, String)>,
     /// Every name in it (classes, ids, tags, pseudo-class names, attribute names and values).
     words: Vec<String>,
@@ -270,11 +301,6 @@ fn parts(selector: &str) -> Option<Parts> {
                         .map(str::to_string),
                 );
                 i = j + 1;
-            }
-            ' ' | '\t' | '\n' | '\r' | '\x0c' | '>' | '+' | '~' if depth == 0 => {
-                // A combinator: the compound so far is not the last one.
-                required.clear();
-                i += 1;
             }
             '.' | '#' => {
                 let (name, next) = ident(&chars, i + 1);
@@ -412,6 +438,8 @@ mod tests {
             vec![
                 ".gone",
                 ".sm\\:gone:hover",
+                ".a .gone>p",
+                ".gone p",
                 ".gone::before",
                 "#main.gone",
                 "#nope",
@@ -421,8 +449,6 @@ mod tests {
         for kept in [
             ".a{x:1}",
             ".gone,.a{x:3}",
-            ".a .gone>p{x:5}",
-            ".gone p{x:6}",
             ".a{x:8}",
             "@keyframes k{from{x:9}}",
             ".gone2{x:10}",
@@ -434,6 +460,39 @@ mod tests {
             assert!(out.contains(kept), "{kept} missing from {out}");
         }
         assert!(out.contains("@media (min-width:1px){.a{x:8}}"), "{out}");
+    }
+
+    #[test]
+    fn a_large_sheet_is_cut_the_same_in_pieces() {
+        let mut css = String::new();
+        for i in 0..30_000 {
+            css.push_str(&format!(".c{i}, .a > .d{i} {{ x: {i} }}\n"));
+            if i % 500 == 0 {
+                css.push_str("@media (min-width: 1px) {\n  .a { x: 1 }\n  .gone { x: 2 }\n}\n");
+            }
+        }
+        assert!(super::super::parse::pieces(&css, super::super::parse::PIECE).len() > 1);
+        let (whole, whole_cut) = run_piece(&css, &["a", "c7"]).unwrap();
+        let (pieces, pieces_cut) = run(&css, &["a", "c7"], &[]).unwrap();
+        assert_eq!(pieces, whole);
+        assert_eq!(pieces_cut, whole_cut);
+        assert!(whole.contains(".c7, .a > .d7 { x: 7 }"));
+        assert!(!whole.contains(".c8,"));
+    }
+
+    fn run_piece(css: &str, classes: &[&str]) -> Option<(String, Vec<String>)> {
+        let classes = set(classes);
+        let empty = HashSet::new();
+        let safelisted = |_: &str| false;
+        prune_piece(
+            css,
+            &Used {
+                classes: &classes,
+                ids: &empty,
+                tokens: &empty,
+                safelisted: &safelisted,
+            },
+        )
     }
 
     #[test]
