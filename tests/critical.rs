@@ -293,12 +293,12 @@ fn csp_lines_in_headers_match_the_manifest() {
     assert!(!read(&out, "_headers").contains("Content-Security-Policy"));
 }
 
-/// With `[css] purge = true`, rules no page can use are cut from the stylesheet's text before
+/// Purging (on by default) cuts rules no page can use from the stylesheet's text before
 /// the rest of the pipeline reads it: what only they referenced is no longer a reference of
 /// the sheet, and the report lists their selectors.
 #[test]
 fn purged_rules_take_their_references_with_them() {
-    let (tmp, out, log) = build(Some("[css]\npurge = true\n"));
+    let (tmp, out, log) = build(None);
     let manifest = manifest(&out);
     let references = &manifest["assets"]["css/site.css"]["references"]["asset"];
     let references: Vec<&str> = references
@@ -318,7 +318,7 @@ fn purged_rules_take_their_references_with_them() {
     assert!(log.contains("unused CSS selector"), "{log}");
     // The same build without purging references both.
     drop(tmp);
-    let (_tmp, out, _) = build(None);
+    let (_tmp, out, _) = build(Some("[css]\npurge = false\n"));
     let references =
         common::manifest(&out)["assets"]["css/site.css"]["references"]["asset"].to_string();
     assert!(references.contains("img/unused-bg.svg"), "{references}");
