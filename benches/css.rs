@@ -20,6 +20,9 @@ use rayon::prelude::*;
 
 const RUNS: usize = 7;
 
+/// The pages of `fixtures/bootstrap`, in the order `chain.mjs` reads them.
+const PAGES: [&str; 3] = ["index.html", "pricing.html", "shop.html"];
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/purgecss");
     let modules = root.join("node_modules");
@@ -31,6 +34,7 @@ fn main() {
     // and Font Awesome classes.
     let pages = [
         "../../fixtures/bootstrap/index.html",
+        "../../fixtures/bootstrap/pricing.html",
         "../../fixtures/bootstrap/shop.html",
     ];
     let sheets = [
@@ -135,7 +139,7 @@ fn main() {
 
 /// The whole job on one site: purge every sheet against every page, minify, and inline each
 /// page's critical CSS (distill's library calls, as `distill build` makes them), against
-/// PurgeCSS + beasties (`chain.mjs`) on the same files. The site: the two pages of
+/// PurgeCSS + beasties (`chain.mjs`) on the same files. The site: the three pages of
 /// `fixtures/bootstrap`, each linking Bootstrap, Bulma, Font Awesome and a full Tailwind 2 build.
 fn job(root: &Path, modules: &Path) {
     let site = tempfile::tempdir().expect("temp dir");
@@ -154,7 +158,7 @@ fn job(root: &Path, modules: &Path) {
         std::fs::copy(modules.join(from), site.path().join("css").join(name)).unwrap();
     }
     let mut pages = Vec::new();
-    for page in ["index.html", "shop.html"] {
+    for page in PAGES {
         let text = std::fs::read_to_string(root.join("../../fixtures/bootstrap").join(page))
             .unwrap()
             .replace(
@@ -291,7 +295,7 @@ fn job(root: &Path, modules: &Path) {
             theirs["purged"][j], purged[i]
         );
     }
-    for (i, page) in ["index.html", "shop.html"].iter().enumerate() {
+    for (i, page) in PAGES.iter().enumerate() {
         println!(
             "| {page} inlined CSS | {} B | {} B |",
             theirs["critical"][i], inlined[i]
