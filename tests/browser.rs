@@ -60,6 +60,24 @@ fn assert_page_works(page: &Value) {
     }
 }
 
+/// The example site.
+fn example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site")
+}
+
+/// Builds the example site into `tmp/out` (with `config` as `tmp/distill.toml`, and `extra`
+/// flags) and returns that folder.
+fn build_example(tmp: &Path, config: Option<&str>, extra: &[&str]) -> std::path::PathBuf {
+    if let Some(config) = config {
+        std::fs::write(tmp.join("distill.toml"), config).unwrap();
+    }
+    let example = example();
+    let mut args = vec!["build", example.to_str().unwrap(), "--out", "out"];
+    args.extend(extra);
+    ok(&distill(tmp, &args));
+    tmp.join("out")
+}
+
 fn requested(report: &Value) -> Vec<&str> {
     report["requests"]
         .as_array()
@@ -72,12 +90,8 @@ fn requested(report: &Value) -> Vec<&str> {
 #[test]
 fn built_example_site_works_in_chromium() {
     let tmp = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
-    ok(&distill(
-        tmp.path(),
-        &["build", example.to_str().unwrap(), "--out", "out"],
-    ));
-    let out = tmp.path().join("out");
+    let example = example();
+    let out = build_example(tmp.path(), None, &[]);
     let before = check_site(&example, PAGES);
     let after = check_site(&out, PAGES);
     let pages = |r: &Value| r["pages"].as_array().unwrap().clone();
@@ -267,20 +281,9 @@ fn html_report_matches_the_json_report() {
 #[test]
 fn pages_look_the_same_before_and_after() {
     let tmp = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
-    // With every transform on, CSS purging included.
-    std::fs::write(tmp.path().join("distill.toml"), "[css]\npurge = true\n").unwrap();
-    ok(&distill(
-        tmp.path(),
-        &[
-            "build",
-            example.to_str().unwrap(),
-            "--out",
-            "out",
-            "--report",
-            "json=r.json",
-        ],
-    ));
+    let example = example();
+    // With every transform on (the defaults), CSS purging and critical CSS included.
+    build_example(tmp.path(), None, &["--report", "json=r.json"]);
     // The example stylesheet's unused rules went (and only they: the menu's `is-open`, which
     // only a script adds, stayed).
     let report: Value =
@@ -395,24 +398,13 @@ fn compare_screenshots(
 #[test]
 fn inlined_critical_css_alone_renders_the_page() {
     let tmp = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
-    ok(&distill(
-        tmp.path(),
-        &[
-            "build",
-            example.to_str().unwrap(),
-            "--out",
-            "out",
-            "--no-budgets",
-        ],
-    ));
-    let out = tmp.path().join("out");
+    let out = build_example(tmp.path(), None, &["--no-budgets"]);
     let pages = ["/index.html", "/about.html"];
     for page in pages {
         let html = read(&out, &page[1..]);
         assert!(html.contains("<style data-distill-critical>"), "{page}");
     }
-    let shots = compare_screenshots(&example, &out, &pages, tmp, true);
+    let shots = compare_screenshots(&example(), &out, &pages, tmp, true);
     assert_eq!(shots, 4);
 }
 
@@ -425,19 +417,11 @@ fn inlined_critical_css_alone_renders_the_page() {
 #[test]
 fn csp_header_allows_the_inlined_styles() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("distill.toml"), "[headers]\ncsp = true\n").unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
-    ok(&distill(
+    let out = build_example(
         tmp.path(),
-        &[
-            "build",
-            example.to_str().unwrap(),
-            "--out",
-            "out",
-            "--no-budgets",
-        ],
-    ));
-    let out = tmp.path().join("out");
+        Some("[headers]\ncsp = true\n"),
+        &["--no-budgets"],
+    );
     let report = check_site(&out, PAGES);
     let pages = report["pages"].as_array().unwrap();
     for page in pages {

@@ -172,12 +172,11 @@ impl Scanner<'_, '_> {
         let mut depth = 0usize;
         let mut i = self.at;
         while i < self.bytes.len() {
+            if let Some(end) = self.opaque_end(i) {
+                i = end? + 1;
+                continue;
+            }
             match self.bytes[i] {
-                b'\\' => i += 1,
-                q @ (b'"' | b'\'') => i = self.string_end(i, q)?,
-                b'/' if self.bytes.get(i + 1) == Some(&b'*') => {
-                    i = self.text[i + 2..].find("*/")? + i + 3;
-                }
                 b'(' | b'[' => depth += 1,
                 b')' | b']' => depth = depth.checked_sub(1)?,
                 b'{' if depth == 0 => return Some((i, true)),
@@ -196,12 +195,11 @@ impl Scanner<'_, '_> {
         let mut nested = false;
         let mut i = self.at;
         while i < self.bytes.len() {
+            if let Some(end) = self.opaque_end(i) {
+                i = end? + 1;
+                continue;
+            }
             match self.bytes[i] {
-                b'\\' => i += 1,
-                q @ (b'"' | b'\'') => i = self.string_end(i, q)?,
-                b'/' if self.bytes.get(i + 1) == Some(&b'*') => {
-                    i = self.text[i + 2..].find("*/")? + i + 3;
-                }
                 b'{' => {
                     depth += 1;
                     nested = true;
@@ -218,6 +216,19 @@ impl Scanner<'_, '_> {
             i += 1;
         }
         None
+    }
+
+    /// When an escape, a string or a comment starts at `i` (their braces and quotes do not
+    /// count): the position of its last byte, or `None` inside when it never ends.
+    fn opaque_end(&self, i: usize) -> Option<Option<usize>> {
+        match self.bytes[i] {
+            b'\\' => Some(Some(i + 1)),
+            q @ (b'"' | b'\'') => Some(self.string_end(i, q)),
+            b'/' if self.bytes.get(i + 1) == Some(&b'*') => {
+                Some(self.text[i + 2..].find("*/").map(|e| e + i + 3))
+            }
+            _ => None,
+        }
     }
 
     /// The position of the quote closing the string that opens at `open`.
