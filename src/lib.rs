@@ -159,7 +159,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         lap("css purge", &mut timings);
         purged
     } else {
-        BTreeMap::new()
+        Purged::default()
     };
     cancel::check()?;
 
@@ -216,7 +216,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
             settings: &settings.budgets,
             baseline: baseline.as_ref(),
         });
-        report.css_purged = purged.clone();
+        report.css_purged = purged.removed.clone();
+        report.css_unparsed = purged.unparsed.clone();
         report
     });
     lap("budgets", &mut timings);
@@ -258,19 +259,26 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         diagnostics,
         timings,
         budgets,
-        css_purged: purged.values().map(Vec::len).sum(),
+        css_purged: purged.removed.values().map(Vec::len).sum(),
         critical,
     })
 }
 
+/// What the purge did, by stylesheet (input path).
+#[derive(Default)]
+struct Purged {
+    removed: BTreeMap<String, Vec<String>>,
+    /// Selectors kept because the selector engine cannot parse them.
+    unparsed: BTreeMap<String, Vec<String>>,
+}
+
 /// Decides which stylesheet selectors the site can use (pages, scripts, stylesheets as
-/// planned) and records it in the plan for the rewrite. Returns the removed selectors by
-/// stylesheet.
+/// planned) and records it in the plan for the rewrite.
 fn purge_css(
     plan: &mut Plan,
     safelist: &css::purge::Safelist,
     options: css::purge::Options,
-) -> BTreeMap<String, Vec<String>> {
+) -> Purged {
     use crate::plan::Body;
     let texts = |want: fn(&Body) -> bool| -> Vec<(&str, &str)> {
         plan.files
@@ -290,6 +298,27 @@ fn purge_css(
         options,
     );
     let keep = decision.keep;
+    let mut notes = Vec::new();
+    let unparsed: BTreeMap<String, Vec<String>> = sheets
+        .iter()
+        .zip(&decision.unsupported)
+        .filter(|(_, kept)| !kept.is_empty())
+        .map(|((path, _), kept)| (path.to_string(), kept.clone()))
+        .collect();
+    for ((path, _), kept) in sheets.iter().zip(&decision.unsupported) {
+        if let Some(first) = kept.first() {
+            notes.push(Diagnostic::note(
+                path,
+                None,
+                format!(
+                    "{} selector{} kept unpurged: the selector engine cannot parse {} (e.g. {first})",
+                    kept.len(),
+                    report::plural(kept.len()),
+                    if kept.len() == 1 { "it" } else { "them" },
+                ),
+            ));
+        }
+    }
     let removed: BTreeMap<String, Vec<String>> = sheets
         .iter()
         .zip(decision.removed)
@@ -308,8 +337,9 @@ fn purge_css(
             file.narrow_css(text);
         }
     }
+    plan.diagnostics.extend(notes);
     plan.purge = Some(std::sync::Arc::new(keep));
-    removed
+    Purged { removed, unparsed }
 }
 
 /// Where Vite (5 and later) writes its manifest, when `build.manifest` is on.

@@ -323,3 +323,37 @@ fn purged_rules_take_their_references_with_them() {
         common::manifest(&out)["assets"]["css/site.css"]["references"]["asset"].to_string();
     assert!(references.contains("img/unused-bg.svg"), "{references}");
 }
+
+/// A selector the selector engine cannot parse (a vendor pseudo-class it does not know) is
+/// kept, and said: a note names the sheet and the JSON report lists it.
+#[test]
+fn unparsed_selectors_are_kept_and_listed() {
+    let (tmp, out, log) = build(None);
+    assert!(
+        log.contains(
+            "css/site.css: 1 selector kept unpurged: the selector engine cannot parse it (e.g. .post-only:-moz-placeholder-shown)"
+        ),
+        "{log}"
+    );
+    let css = read(&out, &names(&out)["css/site.css"]);
+    assert!(css.contains(".post-only:-moz-placeholder-shown"), "{css}");
+    drop(tmp);
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("critical");
+    ok(&distill(
+        tmp.path(),
+        &[
+            "build",
+            site.to_str().unwrap(),
+            "--out",
+            "out",
+            "--report",
+            "json=r.json",
+        ],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&read(tmp.path(), "r.json")).unwrap();
+    assert_eq!(
+        report["css_unparsed"]["css/site.css"],
+        serde_json::json!([".post-only:-moz-placeholder-shown"])
+    );
+}

@@ -42,6 +42,9 @@ pub struct Report {
     /// With `[css] purge`: the selectors removed from each stylesheet (by input path).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub css_purged: BTreeMap<String, Vec<String>>,
+    /// Selectors the purge kept because the selector engine cannot parse them (by input path).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub css_unparsed: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -468,6 +471,7 @@ pub fn evaluate(input: &Input) -> Report {
         baseline,
         notes: graph.disagreements.clone(),
         css_purged: BTreeMap::new(),
+        css_unparsed: BTreeMap::new(),
     }
 }
 

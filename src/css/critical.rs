@@ -27,8 +27,12 @@ pub struct Prepared<'a> {
 }
 
 enum Probe {
-    /// The selector engine cannot parse it: kept whenever the sheet is (it may match).
-    Always(String),
+    /// The selector engine cannot parse it: kept for every page with the names its rightmost
+    /// compound requires (it may match there).
+    Unparsed {
+        printed: String,
+        rightmost: purge::Rightmost,
+    },
     Match {
         printed: String,
         stripped: scraper::Selector,
@@ -55,7 +59,10 @@ pub fn prepare(text: &str) -> Option<Prepared<'_>> {
                     printed,
                     stripped,
                 },
-                Err(_) => Probe::Always(printed),
+                Err(_) => Probe::Unparsed {
+                    rightmost: purge::rightmost(selector),
+                    printed,
+                },
             },
         );
     });
@@ -97,8 +104,10 @@ pub fn extract(page: &Page, sheets: &[(&Prepared, &str)], style: Style) -> Criti
         let mut keep = Keep::default();
         for probe in &prepared.selectors {
             match probe {
-                Probe::Always(printed) => {
-                    keep.selectors.insert(printed.clone());
+                Probe::Unparsed { printed, rightmost } => {
+                    if page.index.may_match(rightmost) {
+                        keep.selectors.insert(printed.clone());
+                    }
                 }
                 Probe::Match {
                     printed,

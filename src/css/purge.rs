@@ -204,6 +204,8 @@ pub struct Decision {
     /// [`super::prune`]), when any were cut. `keep` gives the same result on either text; this
     /// one is cheaper to parse again.
     pub pruned: Vec<Option<String>>,
+    /// For each sheet: the selectors kept because the selector engine cannot parse them.
+    pub unsupported: Vec<Vec<String>>,
 }
 
 /// Decides which of the stylesheets' selectors the pages and scripts can use.
@@ -358,9 +360,11 @@ pub fn decide(
     let mut seen = HashSet::new();
     let mut candidates = Vec::new();
     let mut printed_by_sheet = Vec::with_capacity(verdicts.len());
+    let mut unsupported = Vec::with_capacity(verdicts.len());
     // In order, so the first verdict on a selector decides (a `distill-keep` anywhere wins).
     for sheet in verdicts {
         let mut printed_here = Vec::with_capacity(sheet.len());
+        let mut unsupported_here = Vec::new();
         for (printed, verdict) in sheet {
             match verdict {
                 Verdict::Keep => {
@@ -369,6 +373,7 @@ pub fn decide(
                 Verdict::Unsupported if seen.insert(printed.clone()) => {
                     keep.unsupported += 1;
                     keep.selectors.insert(printed.clone());
+                    unsupported_here.push(printed.clone());
                 }
                 Verdict::Match(c) if seen.insert(printed.clone()) => candidates.push(c),
                 _ => {}
@@ -376,6 +381,7 @@ pub fn decide(
             printed_here.push(printed);
         }
         printed_by_sheet.push(printed_here);
+        unsupported.push(unsupported_here);
     }
 
     // Each page, in parallel, reports the candidates it matches.
@@ -419,6 +425,7 @@ pub fn decide(
         keep,
         removed,
         pruned,
+        unsupported,
     }
 }
 
