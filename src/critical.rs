@@ -182,18 +182,22 @@ fn inline_page(
     let first = inlined.iter().position(|&x| x)?;
     let href = |k: usize| match &styles.elements[k] {
         Styling::Link(link) => link.href.as_str(),
-        Styling::Other => "<style>",
+        Styling::Style { .. } | Styling::Other => "",
     };
+    // `<style>` blocks after a moved stylesheet are copied after it; other stylesheets cannot
+    // follow it there without loading late themselves.
     if settings.strategy == Strategy::Body
-        && let Some(after) = (first..inlined.len()).find(|&k| !inlined[k])
+        && let Some(after) = (first..inlined.len())
+            .find(|&k| !inlined[k] && !matches!(styles.elements[k], Styling::Style { .. }))
     {
         let what = match &styles.elements[after] {
             Styling::Link(link) => format!("the stylesheet {}", link.href),
-            Styling::Other => "a <style> block".to_string(),
+            _ => "a stylesheet link without href".to_string(),
         };
         return Some(Err(format!(
-            "{what} follows {}; moving that to the end of <body> would change the cascade \
-             ([css] critical_strategy = \"media\" keeps the order)",
+            "{what} follows {} and is not inlined; moving {} to the end of <body> would change \
+             the cascade ([css] critical_strategy = \"media\" keeps the order)",
+            href(first),
             href(first)
         )));
     }

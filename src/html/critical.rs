@@ -8,12 +8,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use lol_html::html_content::{ContentType, Element};
-use lol_html::{DocumentContentHandlers, RewriteStrSettings, element, rewrite_str};
+use lol_html::{DocumentContentHandlers, RewriteStrSettings, element, rewrite_str, text};
 
 use super::escape;
 
 /// The attribute that marks what distill added.
 pub const MARK: &str = "data-distill-critical";
+
+/// The attribute of the copies of `<style>` blocks distill adds after moved stylesheets.
+const COPY: &str = "data-distill-copy";
 
 /// How the full stylesheets load once the critical CSS is inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,7 +35,10 @@ pub enum Strategy {
 pub enum Styling {
     /// `<link rel=stylesheet>`.
     Link(Link),
-    /// A `<style>` block, or a stylesheet link distill cannot inline (no `href`).
+    /// A `<style>` block: the copy of it that goes after stylesheets moved before it (the
+    /// [`Strategy::Body`] keeps its rules overriding theirs).
+    Style { copy: String },
+    /// A stylesheet link distill cannot inline (no `href`).
     Other,
 }
 
@@ -62,6 +68,8 @@ pub fn styling(src: &str) -> Result<Styles, String> {
     let earlier = Cell::new(false);
     let hidden = Rc::new(Cell::new(0usize));
     let in_body = Cell::new(false);
+    // The `<style>` whose text is being read (the last element found).
+    let reading = Cell::new(false);
     let settings = RewriteStrSettings::new()
         .append_element_content_handler(element!("noscript, template", |el| {
             hide(el, &hidden);
@@ -72,6 +80,7 @@ pub fn styling(src: &str) -> Result<Styles, String> {
             Ok(())
         }))
         .append_element_content_handler(element!("link, style", |el| {
+            reading.set(false);
             if hidden.get() > 0 {
                 return Ok(());
             }
@@ -80,20 +89,51 @@ pub fn styling(src: &str) -> Result<Styles, String> {
                 return Ok(());
             }
             if let Some(styling) = classify(el, !in_body.get()) {
+                reading.set(matches!(styling, Styling::Style { .. }));
                 found.borrow_mut().push(styling);
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(text!("style", |chunk| {
+            if reading.get()
+                && let Some(Styling::Style { copy }) = found.borrow_mut().last_mut()
+            {
+                copy.push_str(chunk.as_str());
+                if chunk.last_in_text_node() {
+                    copy.push_str("</style>");
+                    reading.set(false);
+                }
             }
             Ok(())
         }));
     rewrite_str(src, settings).map_err(|e| e.to_string())?;
+    let mut elements = found.into_inner();
+    for element in &mut elements {
+        // An empty block has no text to end it.
+        if let Styling::Style { copy } = element
+            && !copy.ends_with("</style>")
+        {
+            copy.push_str("</style>");
+        }
+    }
     Ok(Styles {
-        elements: found.into_inner(),
+        elements,
         earlier: earlier.get(),
     })
 }
 
 fn classify(el: &Element, in_head: bool) -> Option<Styling> {
     if el.tag_name() == "style" {
-        return Some(Styling::Other);
+        let mut copy = format!("<style {COPY}");
+        for attribute in el.attributes().iter().filter(|a| a.name() != COPY) {
+            copy.push_str(&format!(
+                " {}=\"{}\"",
+                attribute.name(),
+                escape(&attribute.value())
+            ));
+        }
+        copy.push('>');
+        return Some(Styling::Style { copy });
     }
     let rel = el
         .get_attribute("rel")
@@ -198,9 +238,19 @@ pub fn inline(src: &str, edit: &Edit) -> Result<String, String> {
     block.push_str(&format!("<style {MARK}>{}</style>", edit.css));
     let mut moved = String::new();
     if edit.strategy == Strategy::Body {
-        for link in links.iter().flatten() {
-            block.push_str(&link.preload);
-            moved.push_str(&link.tag);
+        let first = links
+            .iter()
+            .position(Option::is_some)
+            .unwrap_or(links.len());
+        for (element, link) in edit.styles.elements.iter().zip(&links).skip(first) {
+            match (element, link) {
+                (_, Some(link)) => {
+                    block.push_str(&link.preload);
+                    moved.push_str(&link.tag);
+                }
+                (Styling::Style { copy }, None) => moved.push_str(copy),
+                _ => {}
+            }
         }
     }
     let first_in_head = links.iter().flatten().next().is_some_and(|l| l.in_head);
@@ -246,6 +296,14 @@ pub fn inline(src: &str, edit: &Edit) -> Result<String, String> {
             }
             let k = next.get();
             next.set(k + 1);
+            if el.has_attribute(COPY) {
+                // An earlier run's copy: the body strategy makes it again after the sheets it
+                // moves; otherwise it stays, still after the sheet an earlier run moved.
+                if edit.strategy == Strategy::Body {
+                    el.remove();
+                }
+                return Ok(());
+            }
             let Some(Some(link)) = links.get(k) else {
                 return Ok(());
             };
@@ -312,7 +370,8 @@ mod tests {
             .iter()
             .map(|s| match s {
                 Styling::Link(l) => (l.href.clone(), l.media.clone()),
-                Styling::Other => ("<style>".into(), None),
+                Styling::Style { .. } => ("<style>".into(), None),
+                Styling::Other => ("<link>".into(), None),
             })
             .collect()
     }
@@ -392,6 +451,39 @@ mod tests {
         // Switching strategy on distill's output undoes the media swap.
         let body = edit(&out, Strategy::Body);
         assert_eq!(body, edit(PAGE, Strategy::Body));
+    }
+
+    #[test]
+    fn style_blocks_after_a_moved_sheet_are_copied_after_it() {
+        let page = "<head><style>p{a:0}</style><link rel=stylesheet href=css/a.css>\
+            <style media=screen>p{b:1}</style></head><body><p>x</p><style></style></body>";
+        let out = edit(page, Strategy::Body);
+        assert!(
+            out.ends_with(
+                "<p>x</p><style></style><link rel=\"stylesheet\" href=\"css/a.css\">\
+                 <style data-distill-copy media=\"screen\">p{b:1}</style>\
+                 <style data-distill-copy></style></body>"
+            ),
+            "{out}"
+        );
+        // The first block came before the sheet: not copied; the others stay in place too.
+        assert_eq!(out.matches("p{a:0}").count(), 1, "{out}");
+        assert!(
+            out.contains("<style media=screen>p{b:1}</style></head>"),
+            "{out}"
+        );
+        assert_eq!(edit(&out, Strategy::Body), out);
+        // The media strategy on that output leaves the moved sheet where it is, so the copies
+        // stay after it.
+        let media = edit(&out, Strategy::Media);
+        assert!(
+            media.ends_with(
+                "<link rel=\"stylesheet\" href=\"css/a.css\" media=\"print\" onload=\"this.media='all'\" data-distill-critical=\"\">\
+                 <noscript data-distill-critical><link rel=\"stylesheet\" href=\"css/a.css\"></noscript>\
+                 <style data-distill-copy media=\"screen\">p{b:1}</style><style data-distill-copy></style></body>"
+            ),
+            "{media}"
+        );
     }
 
     #[test]
