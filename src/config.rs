@@ -422,8 +422,8 @@ fn resolve_images(section: ImagesSection, path: &Option<PathBuf>) -> Result<Imag
                 .as_deref()
                 .unwrap_or(&[ModernFormat::Avif, ModernFormat::Webp]),
         ),
-        avif_quality: section.avif.quality.unwrap_or(60.0),
-        avif_speed: section.avif.speed.unwrap_or(6),
+        avif_quality: section.avif.quality.unwrap_or(50.0),
+        avif_speed: section.avif.speed.unwrap_or(5),
         webp_quality: section.webp.quality.unwrap_or(80.0),
         jpeg_quality: section.jpeg.quality.unwrap_or(85.0),
         png_level: section.png.level.unwrap_or(2),

@@ -137,11 +137,25 @@ pub fn rewrite_declarations(
     };
     let _ = attribute.visit(&mut visitor);
     let mut changed = visitor.changed;
+    // As for sheets (see `process_sheet`): an earlier run's pairs out before minifying, back in
+    // after.
+    let mut earlier = ImageSetTaker::default();
     if style.minify {
+        each_list(&mut attribute.declarations, |list| earlier.take(list));
         attribute.minify(style.minify_options());
     }
-    if let Some(sets) = sets {
-        let mut adder = ImageSetAdder { sets, added: false };
+    if sets.is_some() || !earlier.taken.is_empty() {
+        let lookup = |url: &str| {
+            earlier
+                .taken
+                .get(url)
+                .cloned()
+                .or_else(|| sets.and_then(|s| s(url)))
+        };
+        let mut adder = ImageSetAdder {
+            sets: &lookup,
+            added: false,
+        };
         each_list(&mut attribute.declarations, |list| adder.add(list));
         changed |= adder.added;
     }

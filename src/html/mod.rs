@@ -404,8 +404,12 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
                 let resolve = RefCell::new(&mut *state.resolve);
                 let seen = &mut state.seen;
                 let sets = |url: &str| resolve.borrow().image_set(url);
+                // lol_html gives values as written: the CSS is read with its entities decoded
+                // (`&quot;` around a URL that distill itself wrote), and written back with `&`
+                // escaped (lol_html escapes the quotes).
+                let css = html_escape::decode_html_entities(&value);
                 crate::css::rewrite_declarations(
-                    &value,
+                    &css,
                     state.css,
                     |r| {
                         let mut r = r.clone();
@@ -415,6 +419,7 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
                     },
                     images.then_some(&sets as crate::css::ImageSets),
                 )
+                .map(|new| new.replace('&', "&amp;"))
             }
         };
         if let Some(new_value) = new_value

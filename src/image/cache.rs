@@ -13,11 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{ImageSettings, Processed, VariantFormat};
 
-/// Changes whenever an encoder or this format changes, so old entries stop matching.
+/// Changes whenever an encoder or this format changes, so old entries stop matching (with the
+/// AVIF encoder's versions as linked, [`distill_imaging::avif_encoder_version`]).
 const ENCODERS: &str = concat!(
     "distill-imaging ",
     env!("CARGO_PKG_VERSION"),
-    "; ravif 0.13; webp 0.3 (libwebp); mozjpeg 0.10; oxipng 10; fast_image_resize 6; entry v1"
+    "; webp 0.3 (libwebp); mozjpeg 0.10; oxipng 10; fast_image_resize 6; entry v2"
 );
 
 /// An output of an image, on disk in the cache.
@@ -75,6 +76,7 @@ struct IndexVariant {
 pub fn key(input_digest: &[u8; 32], settings: &ImageSettings) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(ENCODERS.as_bytes());
+    hasher.update(distill_imaging::avif_encoder_version().as_bytes());
     hasher.update(super::TRANSFORM_VERSION.as_bytes());
     hasher.update(input_digest);
     hasher.update(
