@@ -641,6 +641,34 @@ fn rewrite_srcset(value: &str, mut new_url: impl FnMut(&str) -> Option<String>) 
 mod tests {
     use super::*;
 
+    /// Attribute values come from lol_html as written: a `style` with `&quot;` (as distill
+    /// writes quotes) is read as CSS with quotes, and written back escaped.
+    #[test]
+    fn style_attributes_are_read_with_entities_decoded() {
+        let page =
+            "<div style=\"background:url(&quot;/img/a.64.8e9b46d7.png&quot;) no-repeat\"></div>";
+        let refs = scan(page, &Options::default()).unwrap().refs;
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].url, "/img/a.64.8e9b46d7.png");
+        let out = rewrite(
+            page,
+            &Options {
+                css: crate::css::Style {
+                    minify: true,
+                    browsers: None,
+                },
+                ..Options::default()
+            },
+            &mut Urls(|_: &Reference| None),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "<div style=\"background:url(/img/a.64.8e9b46d7.png) no-repeat\"></div>"
+        );
+    }
+
     #[test]
     fn finds_references_with_kinds() {
         let page = r#"<!doctype html><html><head>
