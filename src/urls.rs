@@ -78,7 +78,7 @@ pub fn resolve(url: &str, from: &str, site: &Site) -> Target {
 }
 
 /// `scheme:` per RFC 3986: a letter, then letters, digits, `+`, `-`, `.`, then `:`.
-fn has_scheme(url: &str) -> bool {
+pub(crate) fn has_scheme(url: &str) -> bool {
     let Some(colon) = url.find(':') else {
         return false;
     };

@@ -231,12 +231,7 @@ fn woff2_sources(face: &lightningcss::rules::font_face::FontFaceRule) -> Vec<Str
 /// ones, `data:` and fragments are returned as they are (`None`: unchanged).
 pub fn rebase(url: &str, href: &str) -> Option<String> {
     let url_trim = url.trim();
-    let scheme = url_trim.find(':').is_some_and(|i| {
-        url_trim[..i]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-            && i > 0
-    });
+    let scheme = crate::urls::has_scheme(url_trim);
     if url_trim.is_empty() || scheme || url_trim.starts_with(['/', '#', '?']) {
         return None;
     }

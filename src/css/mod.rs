@@ -144,21 +144,9 @@ pub fn rewrite_declarations(
         each_list(&mut attribute.declarations, |list| earlier.take(list));
         attribute.minify(style.minify_options());
     }
-    if sets.is_some() || !earlier.taken.is_empty() {
-        let lookup = |url: &str| {
-            earlier
-                .taken
-                .get(url)
-                .cloned()
-                .or_else(|| sets.and_then(|s| s(url)))
-        };
-        let mut adder = ImageSetAdder {
-            sets: &lookup,
-            added: false,
-        };
-        each_list(&mut attribute.declarations, |list| adder.add(list));
-        changed |= adder.added;
-    }
+    changed |= put_image_sets(&earlier, sets, |add| {
+        each_list(&mut attribute.declarations, add)
+    });
     if !changed && !style.minify {
         return None;
     }
@@ -166,6 +154,32 @@ pub fn rewrite_declarations(
 }
 
 type Callback<'a> = dyn FnMut(&Reference) -> Option<String> + 'a;
+
+/// Puts back the `image-set()`s `earlier` took out (an earlier run's) and adds new ones from
+/// `sets`, on the declaration lists `visit` walks (a sheet's or an attribute's). Whether any was
+/// added.
+fn put_image_sets<'i>(
+    earlier: &ImageSetTaker,
+    sets: Option<ImageSets>,
+    visit: impl FnOnce(&mut dyn FnMut(&mut Vec<Property<'i>>)),
+) -> bool {
+    if sets.is_none() && earlier.taken.is_empty() {
+        return false;
+    }
+    let lookup = |url: &str| {
+        earlier
+            .taken
+            .get(url)
+            .cloned()
+            .or_else(|| sets.and_then(|s| s(url)))
+    };
+    let mut adder = ImageSetAdder {
+        sets: &lookup,
+        added: false,
+    };
+    visit(&mut |list| adder.add(list));
+    adder.added
+}
 
 fn process_sheet(
     src: &str,
@@ -208,23 +222,9 @@ fn process_sheet(
             .minify(style.minify_options())
             .map_err(|e| (1, 1, e.kind.to_string()))?;
     }
-    if sets.is_some() || !earlier.taken.is_empty() {
-        let lookup = |url: &str| {
-            earlier
-                .taken
-                .get(url)
-                .cloned()
-                .or_else(|| sets.and_then(|s| s(url)))
-        };
-        let mut adder = ImageSetAdder {
-            sets: &lookup,
-            added: false,
-        };
-        let _ = sheet.visit(&mut EachList(|list: &mut Vec<Property<'_>>| {
-            adder.add(list)
-        }));
-        changed |= adder.added;
-    }
+    changed |= put_image_sets(&earlier, sets, |add| {
+        let _ = sheet.visit(&mut EachList(add));
+    });
     if !changed && !style.minify {
         return Ok(None);
     }
