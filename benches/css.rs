@@ -50,33 +50,15 @@ fn main() {
 
     let run = |minify: bool| -> (Duration, Vec<(usize, usize)>, purge::Keep) {
         let start = Instant::now();
-        let decision = purge::decide(
-            &page_refs,
-            &[],
-            &sheet_refs,
-            &purge::Safelist::default(),
-            purge::Options::default(),
-        );
-        let keep = decision.keep;
-        // Sheets are printed in parallel, from the text after the first cut, as the pipeline's
-        // rewrite does.
+        let style = Style {
+            minify,
+            browsers: None,
+        };
+        let (purged, keep) = purge_and_print(&page_refs, &sheet_refs, style);
         let sizes = sheet_refs
-            .par_iter()
-            .zip(&decision.pruned)
-            .map(|(s, pruned)| {
-                let out = rewrite_sheet(
-                    pruned.as_deref().unwrap_or(s),
-                    Style {
-                        minify,
-                        browsers: None,
-                    },
-                    |_| None,
-                    None,
-                    Some(&keep),
-                )
-                .unwrap_or_else(|| s.to_string());
-                (s.len(), out.len())
-            })
+            .iter()
+            .zip(&purged)
+            .map(|(s, out)| (s.len(), out.len()))
             .collect();
         (start.elapsed(), sizes, keep)
     };
@@ -137,6 +119,33 @@ fn main() {
     job(&root, &modules);
 }
 
+/// distill's purge as `distill build` runs it: decide against the pages, then print each sheet
+/// (in parallel) from its text after the first cut, less the selectors not kept.
+fn purge_and_print(pages: &[&str], sheets: &[&str], style: Style) -> (Vec<String>, purge::Keep) {
+    let decision = purge::decide(
+        pages,
+        &[],
+        sheets,
+        &purge::Safelist::default(),
+        purge::Options::default(),
+    );
+    let printed = sheets
+        .par_iter()
+        .zip(&decision.pruned)
+        .map(|(s, pruned)| {
+            rewrite_sheet(
+                pruned.as_deref().unwrap_or(s),
+                style,
+                |_| None,
+                None,
+                Some(&decision.keep),
+            )
+            .unwrap_or_else(|| s.to_string())
+        })
+        .collect();
+    (printed, decision.keep)
+}
+
 /// The whole job on one site: purge every sheet against every page, minify, and inline each
 /// page's critical CSS (distill's library calls, as `distill build` makes them), against
 /// PurgeCSS + beasties (`chain.mjs`) on the same files. The site: the three pages of
@@ -181,22 +190,7 @@ fn job(root: &Path, modules: &Path) {
 
     let run = || -> ([Duration; 3], Vec<usize>, Vec<usize>) {
         let start = Instant::now();
-        let decision = purge::decide(
-            &page_refs,
-            &[],
-            &sheet_refs,
-            &purge::Safelist::default(),
-            purge::Options::default(),
-        );
-        // As `distill build` does: the rest of the work reads the text after the first cut.
-        let purged: Vec<String> = sheet_refs
-            .par_iter()
-            .zip(&decision.pruned)
-            .map(|(s, pruned)| {
-                let text = pruned.as_deref().unwrap_or(s);
-                rewrite_sheet(text, style, |_| None, None, Some(&decision.keep)).unwrap()
-            })
-            .collect();
+        let (purged, _) = purge_and_print(&page_refs, &sheet_refs, style);
         let purge_done = start.elapsed();
         let prepared: Vec<critical::Prepared> = purged
             .par_iter()
