@@ -10,7 +10,8 @@ const types = {
   ".css": "text/css", ".json": "application/json", ".webmanifest": "application/manifest+json",
   ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
   ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon", ".woff2": "font/woff2",
-  ".map": "application/json", ".txt": "text/plain",
+  ".map": "application/json", ".txt": "text/plain", ".woff": "font/woff", ".ttf": "font/ttf",
+  ".gif": "image/gif", ".xml": "application/xml", ".wasm": "application/wasm",
 };
 
 // The rules of a Netlify / Cloudflare Pages `_headers` file: [pattern, [[name, value]…]].
@@ -29,10 +30,13 @@ function readHeaders(dir) {
   return rules;
 }
 
-// Serves DIR (`/x/` is `/x/index.html`) with the headers its `_headers` gives each path (`/x/`
-// also for `/x/index.html`); each request is pushed onto `requests` with its status. Resolves
-// to the origin and the server.
-export async function serve(dirArg, requests = []) {
+// Serves DIR (`/x/` is `/x/index.html`; `/x` is `/x.html` or `/x/index.html` when `/x` is not a
+// file, as Netlify and Cloudflare Pages serve them) with the headers its `_headers` gives each
+// path (`/x/` also for `/x/index.html`); each request is pushed onto `requests` with its
+// status. Options: `base` ("/app/"): the site is served under that path (a sub-path deploy),
+// and anything outside it is a 404; `fallback` ("/index.html"): what a path with no file and
+// no extension gets (a single-page app's rewrite rule). Resolves to the origin and the server.
+export async function serve(dirArg, requests = [], { base = "/", fallback = null } = {}) {
   const dir = path.resolve(dirArg);
   const rules = readHeaders(dir);
   const headersFor = (url) => {
@@ -40,14 +44,22 @@ export async function serve(dirArg, requests = []) {
     const match = (p) => forms.some((u) => (p.endsWith("*") ? u.startsWith(p.slice(0, -1)) : u === p));
     return Object.fromEntries(rules.filter(([p]) => match(p)).flatMap(([, h]) => h));
   };
-  const server = http.createServer((req, res) => {
-    let file = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const extra = headersFor(file);
+  const isFile = (f) => f.startsWith(dir) && fs.existsSync(f) && fs.statSync(f).isFile();
+  const find = (file) => {
     if (file.endsWith("/")) file += "index.html";
-    const full = path.join(dir, path.normalize(file));
-    const ok = full.startsWith(dir) && fs.existsSync(full) && fs.statSync(full).isFile();
-    requests.push({ path: req.url, status: ok ? 200 : 404 });
-    if (!ok) { res.writeHead(404); res.end("not found"); return; }
+    const candidates = [file];
+    if (!path.extname(file)) candidates.push(`${file}.html`, `${file}/index.html`);
+    if (fallback && !path.extname(file)) candidates.push(fallback);
+    return candidates.map((c) => path.join(dir, path.normalize(c))).find(isFile);
+  };
+  const server = http.createServer((req, res) => {
+    let url = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const inside = url.startsWith(base) || `${url}/` === base;
+    const file = inside ? `/${url.slice(base.length)}` : null;
+    const full = file && find(file);
+    requests.push({ path: req.url, status: full ? 200 : 404 });
+    if (!full) { res.writeHead(404); res.end("not found"); return; }
+    const extra = headersFor(`${base}${path.relative(dir, full).split(path.sep).join("/")}`);
     res.writeHead(200, { ...extra, "content-type": types[path.extname(full)] ?? "application/octet-stream" });
     fs.createReadStream(full).pipe(res);
   });
