@@ -20,14 +20,15 @@ pub const DEFAULT_KEEP_NAMES: &[&str] = &[
     "**/service-worker.js",
     "**/*.webmanifest",
     "**/manifest.json",
+    "**/asset-manifest.json",
     ".well-known/**",
     "_headers",
     "_redirects",
     "_routes.json",
-    "**/sitemap*.xml",
+    "**/*.xml",
+    "**/*.xsl",
     "**/*.txt",
     "CNAME",
-    "**/browserconfig.xml",
 ];
 
 /// The config file as written by the user. Every field is optional: `None` means "use the

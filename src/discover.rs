@@ -86,9 +86,30 @@ pub struct SourceFile {
     pub content: Content,
     /// The content was transformed after reading (JS minified): write it, do not copy `disk`.
     pub edited: bool,
+    /// The file as discovered, once a transform changed it (see [`SourceFile::stash`]).
+    pub original: Option<std::sync::Arc<SourceFile>>,
 }
 
 impl SourceFile {
+    /// Keeps the file as discovered before a transform changes it (minified, purged,
+    /// optimized), so that a later stage can decide to leave it as it was.
+    pub fn stash(&mut self) {
+        if self.original.is_none() {
+            let copy = SourceFile {
+                original: None,
+                ..self.clone()
+            };
+            self.original = Some(std::sync::Arc::new(copy));
+        }
+    }
+
+    /// Puts back the file as discovered (undoes every transform since [`SourceFile::stash`]).
+    pub fn restore(&mut self) {
+        if let Some(original) = self.original.take() {
+            *self = SourceFile::clone(&original);
+        }
+    }
+
     /// blake3 of its content (as held: a minified script's new text).
     pub fn digest(&self) -> [u8; 32] {
         match &self.content {
@@ -241,6 +262,7 @@ fn read_file(path: String, disk: PathBuf) -> Result<SourceFile, Error> {
             size,
             content,
             edited: false,
+            original: None,
         })
     } else {
         let mut hasher = blake3::Hasher::new();
@@ -254,6 +276,7 @@ fn read_file(path: String, disk: PathBuf) -> Result<SourceFile, Error> {
                 digest: *hasher.finalize().as_bytes(),
             },
             edited: false,
+            original: None,
         })
     }
 }

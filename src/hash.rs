@@ -8,6 +8,7 @@
 
 use rayon::prelude::*;
 
+use crate::names::{split_extension, strip_bundler_hash};
 use crate::plan::{Naming, Plan};
 
 /// `{stem}.{hash}{ext}`. `name` is a file name (no folder); `strip` removes a bundler's
@@ -20,53 +21,6 @@ pub fn hashed_name(name: &str, strip: bool, hash: &str) -> String {
         stem
     };
     format!("{stem}.{hash}{ext}")
-}
-
-/// `app.js.map` -> (`app`, `.js.map`); `app.css` -> (`app`, `.css`); `LICENSE` -> (`LICENSE`, ``).
-pub fn split_extension(name: &str) -> (&str, &str) {
-    let Some(dot) = name.rfind('.').filter(|&i| i > 0) else {
-        return (name, "");
-    };
-    let (stem, ext) = name.split_at(dot);
-    if ext == ".map" {
-        let (inner_stem, inner_ext) = split_extension(stem);
-        if matches!(inner_ext, ".js" | ".mjs" | ".cjs" | ".css") {
-            return (inner_stem, &name[inner_stem.len()..]);
-        }
-    }
-    (stem, ext)
-}
-
-/// Removes a trailing bundler hash: webpack/Parcel/ours `name.3f9a1c2e` (8+ hex digits after a
-/// dot), Rollup/Vite/esbuild `name-BkD3c1xS` (8 base64url characters after a dash, with a
-/// digit or capital, as random hashes almost always have).
-pub fn strip_bundler_hash(stem: &str) -> &str {
-    if let Some(dot) = stem.rfind('.').filter(|&i| i > 0) {
-        let tail = &stem[dot + 1..];
-        if (8..=64).contains(&tail.len()) && tail.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let lower = tail.bytes().all(|b| !b.is_ascii_uppercase());
-            if lower {
-                return &stem[..dot];
-            }
-        }
-    }
-    if stem.len() > 9 && stem.is_char_boundary(stem.len() - 9) {
-        let (head, tail) = stem.split_at(stem.len() - 9);
-        let hash = &tail[1..];
-        if tail.starts_with('-')
-            && hash
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            && hash
-                .bytes()
-                .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            && hash.bytes().any(|b| b.is_ascii_alphabetic())
-            && !head.is_empty()
-        {
-            return head;
-        }
-    }
-    stem
 }
 
 /// Final names and contents, indexed like `plan.files`.
@@ -83,6 +37,8 @@ pub fn assign(plan: &Plan, length: usize) -> Hashed {
     let mut contents: Vec<Option<String>> = vec![None; n];
 
     let hashed = |i: usize| matches!(plan.files[i].naming, Naming::Hash { .. });
+    // A file depends on what it links to and, for an image, on its variants: a `<picture>` or
+    // an `image-set()` names them.
     let edges: Vec<Vec<usize>> = plan
         .files
         .iter()
@@ -91,6 +47,10 @@ pub fn assign(plan: &Plan, length: usize) -> Hashed {
                 .links
                 .iter()
                 .filter_map(|l| l.target)
+                .flat_map(|t| {
+                    let variants = plan.files[t].image.iter().flat_map(|i| &i.variants);
+                    std::iter::once(t).chain(variants.map(|v| v.file))
+                })
                 .filter(|&t| hashed(t))
                 .collect();
             targets.sort_unstable();

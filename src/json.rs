@@ -1,7 +1,10 @@
 //! JSON files that name other files: the web app manifest (`icons[].src`,
-//! `screenshots[].src`, `shortcuts[].icons[].src`), import maps (`imports`, `scopes`) and Vite's
-//! build manifest (`file`, `css[]`, `assets[]`, paths from the output root), which backend
-//! integrations (Laravel, Rails, Django) read to write script tags, so it must name the new files.
+//! `screenshots[].src`, `shortcuts[].icons[].src`), import maps (`imports`, `scopes`), Vite's
+//! build manifest (`file`, `css[]`, `assets[]`, paths from the output root) and webpack's
+//! (webpack-manifest-plugin: Create React App's `asset-manifest.json` with `files` and
+//! `entrypoints`, or a flat `{"main.js": "/static/js/main.1a2b3c4d.js"}`). Backend integrations
+//! (Laravel, Rails, Django) read the build manifests to write script tags, so they must name
+//! the new files.
 //!
 //! One walk serves scanning and rewriting, like the other formats. A rewritten document is
 //! printed again by serde_json (keys in the author's order; indented when the original spanned
@@ -16,10 +19,14 @@ pub enum Schema {
     WebManifest,
     ImportMap,
     ViteManifest,
+    /// webpack-manifest-plugin: `files` (name -> URL) and `entrypoints` (paths), as Create
+    /// React App writes `asset-manifest.json`; or the plugin's default, one flat name -> URL map.
+    WebpackManifest,
 }
 
-/// Which schema a `manifest.json` / `*.webmanifest` follows, judged by its content: Vite's maps
-/// chunk names to objects with a `file`; anything else is taken as a web app manifest.
+/// Which schema a `manifest.json`, `asset-manifest.json` or `*.webmanifest` follows, judged by
+/// its content: Vite's maps chunk names to objects with a `file`; webpack's maps names to URL
+/// strings (flat, or under `files`); anything else is taken as a web app manifest.
 pub fn detect(src: &str) -> Option<Schema> {
     let doc: Value = serde_json::from_str(src).ok()?;
     let map = doc.as_object()?;
@@ -27,8 +34,19 @@ pub fn detect(src: &str) -> Option<Schema> {
         && map
             .values()
             .all(|v| v.get("file").is_some_and(Value::is_string));
+    let strings = |v: &Value| {
+        v.as_object()
+            .is_some_and(|m| !m.is_empty() && m.values().all(Value::is_string))
+    };
+    let webpack = strings(&doc) && !map.contains_key("name") && !map.contains_key("short_name")
+        || map.get("files").is_some_and(strings)
+            && map
+                .keys()
+                .all(|k| matches!(k.as_str(), "files" | "entrypoints"));
     Some(if vite {
         Schema::ViteManifest
+    } else if webpack {
+        Schema::WebpackManifest
     } else {
         Schema::WebManifest
     })
@@ -102,6 +120,20 @@ fn process(
                         }
                     }
                 }
+            }
+        }
+        Schema::WebpackManifest => {
+            let files = match doc.get("files") {
+                Some(_) => doc.get_mut("files"),
+                None => Some(&mut doc),
+            };
+            if let Some(Value::Object(files)) = files {
+                for url in files.values_mut() {
+                    visit(url, RefKind::Literal);
+                }
+            }
+            for item in array(&mut doc, "entrypoints") {
+                visit(item, RefKind::Literal);
             }
         }
         Schema::ImportMap => {
@@ -178,6 +210,33 @@ mod tests {
             .map(|r| r.url)
             .collect();
         assert_eq!(urls, vec!["assets/index-X1.js", "assets/index-Y2.css"]);
+    }
+
+    #[test]
+    fn webpack_manifests() {
+        let cra = r#"{"files": {"main.js": "/static/js/main.1a2b3c4d.js", "index.html": "/index.html"}, "entrypoints": ["static/js/main.1a2b3c4d.js"]}"#;
+        assert_eq!(detect(cra), Some(Schema::WebpackManifest));
+        let urls: Vec<_> = scan(cra, Schema::WebpackManifest)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.url)
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "/static/js/main.1a2b3c4d.js",
+                "/index.html",
+                "static/js/main.1a2b3c4d.js"
+            ]
+        );
+        let flat = r#"{"main.js": "/main.1a2b3c4d.js", "main.css": "/main.5e6f7a8b.css"}"#;
+        assert_eq!(detect(flat), Some(Schema::WebpackManifest));
+        assert_eq!(scan(flat, Schema::WebpackManifest).unwrap().len(), 2);
+        // A web app manifest of strings only is still one.
+        assert_eq!(
+            detect(r#"{"name": "x", "start_url": "/"}"#),
+            Some(Schema::WebManifest)
+        );
     }
 
     #[test]

@@ -13,11 +13,14 @@ pub mod critical;
 pub mod css;
 pub mod diag;
 pub mod discover;
+pub mod guard;
 pub mod hash;
 pub mod html;
 pub mod image;
+pub mod integrity;
 pub mod js;
 pub mod json;
+pub mod names;
 pub mod output;
 pub mod plan;
 pub mod progress;
@@ -164,7 +167,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     cancel::check()?;
 
     progress.stage("hash & rewrite", plan.files.len() as u64);
-    let mut hashed = hash::assign(&plan, settings.hash.length);
+    let mut hashed = hash_until_nothing_is_stale(&mut plan, settings);
     progress.finish();
     lap("hash & rewrite", &mut timings);
     cancel::check()?;
@@ -174,11 +177,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     let critical = match settings.css_critical {
         Some(critical_settings) => {
             progress.stage("critical css", 0);
-            let site = urls::Site {
-                base: &settings.hash.base,
-                origin: settings.hash.origin.as_deref(),
-            };
-            let (outcome, notes) = critical::run(&plan, &mut hashed, critical_settings, &site);
+            let (outcome, notes) =
+                critical::run(&plan, &mut hashed, critical_settings, &site(settings));
             diagnostics.extend(notes);
             progress.finish();
             lap("critical css", &mut timings);
@@ -188,9 +188,13 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     };
     cancel::check()?;
 
+    integrity::run(&plan, &mut hashed, &site(settings));
+    lap("integrity", &mut timings);
+
     progress.stage("sizes", plan.files.len() as u64);
     let keep_compressed = !settings.precompress.is_empty();
-    let mut files = assemble(&plan, hashed, &critical, keep_compressed, progress)?;
+    let length = settings.hash.length;
+    let mut files = assemble(&plan, hashed, &critical, keep_compressed, length, progress)?;
     progress.finish();
     lap("sizes", &mut timings);
 
@@ -264,6 +268,42 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     })
 }
 
+/// Hashes and rewrites; then, while some output still names a renamed file the way no
+/// rewriter understood (see [`guard`]), pins those files and does it again. Each round pins at
+/// least one more file, so it ends; one round is the rule, two when a framework's runtime
+/// builds URLs.
+fn hash_until_nothing_is_stale(plan: &mut Plan, settings: &Settings) -> hash::Hashed {
+    loop {
+        let hashed = hash::assign(plan, settings.hash.length);
+        let stale = guard::stale(plan, &hashed);
+        if stale.is_empty() {
+            plan.drop_unshown_variants();
+            return hashed;
+        }
+        let pins = stale
+            .into_iter()
+            .map(|s| {
+                let by = plan.files[s.by].source.path.clone();
+                let why = plan::Pin::Stale {
+                    by,
+                    line: s.line,
+                    found: s.found,
+                };
+                (s.target, why)
+            })
+            .collect();
+        plan.pin(pins, settings);
+    }
+}
+
+/// Where the site is served, as the URL resolvers need it.
+fn site(settings: &Settings) -> urls::Site<'_> {
+    urls::Site {
+        base: &settings.hash.base,
+        origin: settings.hash.origin.as_deref(),
+    }
+}
+
 /// What the purge did, by stylesheet (input path).
 #[derive(Default)]
 struct Purged {
@@ -279,17 +319,18 @@ fn purge_css(
     safelist: &css::purge::Safelist,
     options: css::purge::Options,
 ) -> Purged {
-    use crate::plan::Body;
-    let texts = |want: fn(&Body) -> bool| -> Vec<(&str, &str)> {
+    use crate::plan::{Body, PlannedFile};
+    let texts = |want: fn(&PlannedFile) -> bool| -> Vec<(&str, &str)> {
         plan.files
             .iter()
-            .filter(|f| want(&f.body))
+            .filter(|f| want(f))
             .filter_map(|f| Some((f.source.path.as_str(), f.text()?)))
             .collect()
     };
-    let pages = texts(|b| matches!(b, Body::Html));
-    let scripts = texts(|b| matches!(b, Body::Js));
-    let sheets = texts(|b| matches!(b, Body::Css { parsed: true }));
+    let pages = texts(|f| f.body == Body::Html);
+    // Every script, rewritten or kept as it is (a frozen framework chunk still renders markup).
+    let scripts = texts(|f| f.source.kind == Kind::Js);
+    let sheets = texts(|f| f.body == (Body::Css { parsed: true }));
     let decision = css::purge::decide(
         &pages.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &scripts.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
@@ -432,7 +473,9 @@ pub fn check(settings: &Settings, progress: &dyn Progress) -> Result<CheckOutcom
         contents: vec![None; plan.files.len()],
     };
     progress.stage("sizes", plan.files.len() as u64);
-    let mut files = assemble(&plan, identity, &critical::Outcome::new(), false, progress)?;
+    let none = critical::Outcome::new();
+    let length = settings.hash.length;
+    let mut files = assemble(&plan, identity, &none, false, length, progress)?;
     progress.finish();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let measured = manifest::build(&files, &settings.digest, settings.hash.length);
@@ -529,10 +572,16 @@ fn assemble(
     hashed: hash::Hashed,
     critical: &critical::Outcome,
     keep_compressed: bool,
+    hash_length: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<OutputFile>, Error> {
     let hash::Hashed { paths, contents } = hashed;
-    let items: Vec<(usize, Option<String>)> = contents.into_iter().enumerate().collect();
+    let written = plan.written();
+    let items: Vec<(usize, Option<String>)> = contents
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| written[*i])
+        .collect();
     items
         .into_par_iter()
         .map(|(i, content)| {
@@ -590,7 +639,13 @@ fn assemble(
                 original: source.path.clone(),
                 path: paths[i].clone(),
                 kind: source.kind,
-                hashed: matches!(file.naming, Naming::Hash { .. }),
+                // Also a file kept as it is whose name carries its own hash (an earlier run's
+                // output): cached forever either way.
+                hashed: matches!(file.naming, Naming::Hash { .. })
+                    || names::carries_hash(
+                        &paths[i],
+                        &blake3::Hash::from(digest).to_hex()[..hash_length],
+                    ),
                 data,
                 digest,
                 sizes,

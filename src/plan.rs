@@ -60,6 +60,8 @@ pub struct PlannedFile {
     pub lcp: Option<crate::html::Lcp>,
     /// A processed raster image: its size and responsive variants (set by the image stage).
     pub image: Option<ImageFacts>,
+    /// Kept exactly as it came (name and bytes): see [`Plan::pin`].
+    pub frozen: bool,
 }
 
 /// What the image stage made of a source image.
@@ -134,6 +136,7 @@ impl PlannedFile {
             }
         }
         self.links = links;
+        self.source.stash();
         self.source.content = Content::Text(text);
         self.source.edited = true;
         true
@@ -143,6 +146,8 @@ impl PlannedFile {
 pub struct Plan {
     /// The input's files sorted by site path, then generated files (image variants).
     pub files: Vec<PlannedFile>,
+    /// How many of `files` come from the input (the rest are generated).
+    pub inputs: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// How stylesheets, `<style>` and `style` attributes are printed.
     pub css_style: crate::css::Style,
@@ -179,6 +184,7 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         origin: settings.hash.origin.as_deref(),
     };
 
+    let kinds: Vec<Kind> = files.iter().map(|f| f.kind).collect();
     let mut diagnostics = Vec::new();
     let mut all_links = Vec::with_capacity(files.len());
     let mut bodies = Vec::with_capacity(files.len());
@@ -189,7 +195,7 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         let links = scanned
             .refs
             .into_iter()
-            .map(|r| resolve(file, r, &index, &files, &site, &mut diagnostics))
+            .map(|r| resolve(file, r, &index, &kinds, &site, &mut diagnostics))
             .collect::<Vec<_>>();
         all_links.push(links);
         bodies.push(scanned.body);
@@ -208,10 +214,9 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
             }
         })
         .collect();
-    pin_targets_of_unrewritable(&files, &bodies, &all_links, &mut namings, &mut diagnostics);
     avoid_stripped_collisions(&files, &mut namings);
 
-    let files = files
+    let files: Vec<PlannedFile> = files
         .into_iter()
         .zip(namings)
         .zip(bodies)
@@ -224,11 +229,13 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
             links,
             lcp,
             image: None,
+            frozen: false,
         })
         .collect();
-    diagnostics.sort();
-    diagnostics.dedup();
-    Plan {
+    let mut pins = targets_of_unrewritable(&files);
+    pins.extend(unnamed(&files));
+    let mut plan = Plan {
+        inputs: files.len(),
         files,
         diagnostics,
         css_style: crate::css::Style {
@@ -238,6 +245,187 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         purge: None,
         images_enabled: settings.images.enabled,
         sizes: settings.images.sizes.clone(),
+    };
+    plan.pin(pins, settings);
+    plan.diagnostics.sort();
+    plan.diagnostics.dedup();
+    plan
+}
+
+/// Files nothing in the site names where distill could rewrite the name: whatever asks for them
+/// (a server, a crawler, a framework's runtime building the URL) asks by the name they have.
+fn unnamed(files: &[PlannedFile]) -> Vec<(usize, Pin)> {
+    let mut named = vec![false; files.len()];
+    for (i, file) in files.iter().enumerate() {
+        for t in file.links.iter().filter_map(|l| l.target) {
+            if t != i {
+                named[t] = true;
+            }
+        }
+    }
+    files
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| !named[*i] && matches!(f.naming, Naming::Hash { .. }))
+        .map(|(i, _)| (i, Pin::Unnamed))
+        .collect()
+}
+
+/// Why a file keeps its name although it would be content-hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    /// Nothing in the site names it where distill can rewrite the name.
+    Unnamed,
+    /// After the rewrite, `by` still names it (at `line`, as `found`): a URL distill cannot
+    /// rewrite, such as one a runtime builds from pieces.
+    Stale {
+        by: String,
+        line: u32,
+        found: String,
+    },
+    /// `by` keeps its bytes, and names it.
+    NamedByFrozen { by: String },
+    /// `by` cannot be rewritten (a stylesheet that does not parse), and names it.
+    Unrewritable { by: String },
+}
+
+impl Pin {
+    fn note(&self, frozen: bool) -> String {
+        let what = if frozen {
+            "keeps its name and bytes (its name carries a bundler's hash)"
+        } else {
+            "keeps its name"
+        };
+        match self {
+            Pin::Unnamed => format!(
+                "{what}: nothing in the site names it where distill can rewrite the name, so whatever asks for it (a server, a framework's runtime) asks by this one"
+            ),
+            Pin::Stale { by, line, found } => {
+                format!("{what}: {by}:{line} names it in a way distill cannot rewrite ({found:?})")
+            }
+            Pin::NamedByFrozen { by } => format!("{what}: {by}, which keeps its bytes, names it"),
+            Pin::Unrewritable { by } => format!("{what}: {by} cannot be rewritten"),
+        }
+    }
+}
+
+impl Plan {
+    /// Makes files keep their names. One whose name carries a bundler's content hash also keeps
+    /// its bytes (frozen: whoever serves it may cache that name forever, so distill must not
+    /// change what it holds): every transform on it is undone, and the files it names keep
+    /// their names in turn, or its references would go stale.
+    pub fn pin(&mut self, pins: Vec<(usize, Pin)>, settings: &Settings) {
+        let mut pins = pins;
+        while !pins.is_empty() {
+            let mut frozen = Vec::new();
+            for (i, why) in pins.drain(..) {
+                let file = &mut self.files[i];
+                let freeze = !file.frozen
+                    && i < self.inputs
+                    && !crate::names::hash_tokens(file.name()).is_empty();
+                if file.naming == Naming::Keep && !freeze {
+                    continue;
+                }
+                file.naming = Naming::Keep;
+                if freeze {
+                    file.frozen = true;
+                    file.source.restore();
+                    file.body = Body::Opaque;
+                    if let Some(image) = &mut file.image {
+                        image.optimized = false;
+                    }
+                    frozen.push(i);
+                }
+                let note = why.note(freeze);
+                self.diagnostics
+                    .push(Diagnostic::note(&file.source.path, None, note));
+            }
+            self.relink(&frozen, settings);
+            for &i in &frozen {
+                for t in self.files[i].links.iter().filter_map(|l| l.target) {
+                    if matches!(self.files[t].naming, Naming::Hash { .. }) {
+                        let by = self.files[i].source.path.clone();
+                        pins.push((t, Pin::NamedByFrozen { by }));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The images a browser could be offered variants of: those an `<img src>` that may become
+    /// a `<picture>` shows, and those a stylesheet distill rewrites shows (an `image-set()`).
+    pub fn shown_images(&self) -> std::collections::BTreeSet<usize> {
+        self.files
+            .iter()
+            .flat_map(|f| {
+                let sheet = f.body == Body::Css { parsed: true };
+                f.links.iter().filter(move |l| {
+                    l.reference.kind == RefKind::Image
+                        || (sheet && l.reference.kind == RefKind::Asset)
+                })
+            })
+            .filter_map(|l| l.target)
+            .collect()
+    }
+
+    /// Forgets the variants of images nothing will offer them for any more (the stylesheet that
+    /// showed one was frozen since the images were made): they are not written.
+    pub fn drop_unshown_variants(&mut self) {
+        let shown = self.shown_images();
+        for (i, file) in self.files.iter_mut().enumerate() {
+            if let Some(image) = &mut file.image
+                && !shown.contains(&i)
+            {
+                image.variants.clear();
+                image.original_in = None;
+            }
+        }
+    }
+
+    /// Whether each file is written: every input file, and the variants an image still has.
+    pub fn written(&self) -> Vec<bool> {
+        let mut written: Vec<bool> = (0..self.files.len()).map(|i| i < self.inputs).collect();
+        for image in self.files.iter().filter_map(|f| f.image.as_ref()) {
+            for v in &image.variants {
+                written[v.file] = true;
+            }
+        }
+        written
+    }
+
+    /// Scans `which` again (their content was put back as discovered) and resolves their
+    /// references; diagnostics are not repeated.
+    fn relink(&mut self, which: &[usize], settings: &Settings) {
+        if which.is_empty() {
+            return;
+        }
+        let index: BTreeMap<&str, usize> = self.files[..self.inputs]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.source.path.as_str(), i))
+            .collect();
+        let kinds: Vec<Kind> = self.files.iter().map(|f| f.source.kind).collect();
+        let site = urls::Site {
+            base: &settings.hash.base,
+            origin: settings.hash.origin.as_deref(),
+        };
+        let options = crate::html::Options::default();
+        let relinked: Vec<Vec<Link>> = which
+            .iter()
+            .map(|&i| {
+                let file = &self.files[i].source;
+                let mut ignored = Vec::new();
+                scan(file, &options)
+                    .refs
+                    .into_iter()
+                    .map(|r| resolve(file, r, &index, &kinds, &site, &mut ignored))
+                    .collect()
+            })
+            .collect();
+        drop(index);
+        for (&i, links) in which.iter().zip(relinked) {
+            self.files[i].links = links;
+        }
     }
 }
 
@@ -262,6 +450,16 @@ fn scan(file: &SourceFile, html_options: &crate::html::Options) -> Scanned {
     let (body, refs) = match file.kind {
         Kind::Html => match crate::html::scan(text, html_options) {
             Ok(scan) => {
+                if let Some(framework) = crate::html::hydrated_by(text)
+                    && html_options.images
+                    && text.contains("<img")
+                {
+                    diagnostics.push(Diagnostic::note(
+                        &file.path,
+                        None,
+                        format!("{framework} hydrates this page: its <img>s stay <img>s (a <picture> around one would not match what its scripts render)"),
+                    ));
+                }
                 lcp = scan.lcp;
                 (Body::Html, scan.refs)
             }
@@ -306,7 +504,7 @@ fn scan(file: &SourceFile, html_options: &crate::html::Options) -> Scanned {
                 diagnostics.push(Diagnostic::warning(
                     &file.path,
                     None,
-                    "manifest is not a JSON object; copied unchanged",
+                    "manifest is not a JSON object; copied unchanged, and the files it names keep their names",
                 ));
                 (Body::Opaque, Vec::new())
             }
@@ -321,18 +519,19 @@ fn scan(file: &SourceFile, html_options: &crate::html::Options) -> Scanned {
     }
 }
 
-/// Web app manifests and Vite's build manifest (`.vite/manifest.json`, or `manifest.json` at
-/// the root before Vite 5).
+/// Web app manifests and the build manifests of Vite (`.vite/manifest.json`, or
+/// `manifest.json` at the root before Vite 5) and webpack (`asset-manifest.json`,
+/// `manifest.json`).
 fn is_json_manifest(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".webmanifest") || name == "manifest.json"
+    name.ends_with(".webmanifest") || name == "manifest.json" || name == "asset-manifest.json"
 }
 
 fn resolve(
     file: &SourceFile,
     reference: Reference,
     index: &BTreeMap<&str, usize>,
-    files: &[SourceFile],
+    kinds: &[Kind],
     site: &urls::Site,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Link {
@@ -344,7 +543,20 @@ fn resolve(
     // Bundlers write bare paths in JS relative to the public root, not to the script
     // (Vite's `__vite__mapDeps(["assets/x.js"])`, webpack's public-path joins).
     let bare = !reference.url.starts_with(['.', '/']);
+    // A bare module specifier (`import("_")`, Vite's feature test; `import "react"`) is not a
+    // URL: only an import map can give it one.
+    if bare
+        && matches!(reference.kind, RefKind::Import | RefKind::DynamicImport)
+        && !urls::has_scheme(&reference.url)
+    {
+        return unresolved(reference);
+    }
     let from = if reference.kind == RefKind::Literal && bare {
+        // A lone file name (`"_payload.json"`) is a piece a runtime joins to a route, not a
+        // path from the root.
+        if !reference.url.contains('/') {
+            return unresolved(reference);
+        }
         ""
     } else {
         file.path.as_str()
@@ -367,7 +579,7 @@ fn resolve(
         Target::Site { path, name } => {
             let found = lookup(&path, index);
             match found {
-                Some(t) if reference.kind == RefKind::Literal && files[t].kind == Kind::Html => {
+                Some(t) if reference.kind == RefKind::Literal && kinds[t] == Kind::Html => {
                     unresolved(reference)
                 }
                 Some(t) => Link {
@@ -403,30 +615,17 @@ fn lookup(path: &str, index: &BTreeMap<&str, usize>) -> Option<usize> {
 
 /// A file whose references cannot be rewritten (a sheet that does not parse) must not see its
 /// targets renamed, or its URLs would break: those targets keep their names.
-fn pin_targets_of_unrewritable(
-    files: &[SourceFile],
-    bodies: &[Body],
-    links: &[Vec<Link>],
-    namings: &mut [Naming],
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    for (i, body) in bodies.iter().enumerate() {
-        if *body != (Body::Css { parsed: false }) {
-            continue;
-        }
-        for link in &links[i] {
-            if let Some(t) = link.target
-                && namings[t] != Naming::Keep
-            {
-                namings[t] = Naming::Keep;
-                diagnostics.push(Diagnostic::note(
-                    &files[t].path,
-                    None,
-                    format!("keeps its name: {} cannot be rewritten", files[i].path),
-                ));
-            }
-        }
-    }
+fn targets_of_unrewritable(files: &[PlannedFile]) -> Vec<(usize, Pin)> {
+    files
+        .iter()
+        .filter(|f| f.body == (Body::Css { parsed: false }))
+        .flat_map(|f| {
+            f.links.iter().filter_map(|l| {
+                let by = f.source.path.clone();
+                Some((l.target?, Pin::Unrewritable { by }))
+            })
+        })
+        .collect()
 }
 
 /// Two files whose names differ only by a bundler hash (`a-BkD3c1xS.js`, `a-Xy12zz9Q.js`) would
@@ -438,8 +637,8 @@ fn avoid_stripped_collisions(files: &[SourceFile], namings: &mut [Naming]) {
             continue;
         }
         let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
-        let (stem, ext) = crate::hash::split_extension(name);
-        let stripped = crate::hash::strip_bundler_hash(stem);
+        let (stem, ext) = crate::names::split_extension(name);
+        let stripped = crate::names::strip_bundler_hash(stem);
         groups
             .entry((dir.to_string(), stripped.to_string(), ext.to_string()))
             .or_default()

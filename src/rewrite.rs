@@ -56,6 +56,7 @@ pub fn file(plan: &Plan, i: usize, names: &[Option<String>]) -> Option<String> {
                 sizes: &plan.sizes,
                 lcp_selector: None,
                 css: plan.css_style,
+                inert: false,
             };
             let preload = file
                 .lcp

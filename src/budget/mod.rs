@@ -773,7 +773,7 @@ pub fn signed_kb(delta: i64) -> String {
 /// `assets/index-BkD3c1xS.js` (Vite's) are both `assets/index.js`.
 pub fn stable_name(file: &str, hash_length: usize) -> String {
     let (dir, name) = file.rsplit_once('/').map_or(("", file), |(d, n)| (d, n));
-    let (stem, ext) = crate::hash::split_extension(name);
+    let (stem, ext) = crate::names::split_extension(name);
     // Ours, whatever its configured length; then a bundler's.
     let stem = match stem.rsplit_once('.') {
         Some((head, tail))
@@ -787,7 +787,7 @@ pub fn stable_name(file: &str, hash_length: usize) -> String {
         }
         _ => stem,
     };
-    let stem = crate::hash::strip_bundler_hash(stem);
+    let stem = crate::names::strip_bundler_hash(stem);
     if dir.is_empty() {
         format!("{stem}{ext}")
     } else {

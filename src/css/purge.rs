@@ -4,6 +4,10 @@
 //! selectors to keep (plain data, shared by the parallel rewrite). A selector is kept when
 //!
 //! - a class or id it names appears in a script's strings (scripts add classes at run time), or
+//! - the element it styles may be one a script creates: its tag is an element name a script's
+//!   strings hold (`createElement("main")`, `jsx("main")`, Vue's `_createElementVNode("main")`,
+//!   Angular's `ɵɵelementStart(3, "main")`, Svelte's `$.template("<main>")`) and each class and
+//!   id it names exists somewhere, or
 //! - with user-action and state pseudo-classes and pseudo-elements removed (`:hover`,
 //!   `::before`), it matches an element of some page, tested by a real selector engine (the
 //!   `selectors` crate, through scraper, on html5ever's DOM), or
@@ -254,6 +258,22 @@ pub fn decide(
     for (index, _) in &per_page {
         everywhere.extend(index);
     }
+    // Elements scripts may create: where they go in the page is not known, so a selector for
+    // one is kept when the classes and ids it names exist somewhere.
+    let created: HashSet<&str> = ELEMENTS
+        .iter()
+        .copied()
+        .filter(|tag| tokens.contains(*tag))
+        .collect();
+    let exists = |name: &String, dom: &HashSet<String>| dom.contains(name) || tokens.contains(name);
+    let scripted = |selector: &Selector, (_, _, tag): &Rightmost| {
+        tag.as_deref().is_some_and(|t| created.contains(t))
+            && all_names(selector, &mut |class, id| match (class, id) {
+                (Some(c), _) => exists(c, &everywhere.classes),
+                (_, Some(i)) => exists(i, &everywhere.ids),
+                _ => true,
+            })
+    };
 
     // Every distinct selector of every sheet: each sheet parsed once, in parallel, and each of
     // its selectors judged (kept, gone, kept as unsupported, or a candidate to match).
@@ -326,24 +346,23 @@ pub fn decide(
                         let Ok(printed) = selector.to_css_string(PrinterOptions::default()) else {
                             return;
                         };
+                        let rightmost = rightmost(selector);
                         let verdict = if commented.contains(&(loc.line + offset, loc.column))
                             || names_any(selector, &tokens)
                             || safelist.keeps(selector, &printed)
+                            || scripted(selector, &rightmost)
                         {
                             Verdict::Keep
+                        } else if !everywhere.may_match(&rightmost) {
+                            Verdict::Gone
                         } else {
-                            let rightmost = rightmost(selector);
-                            if !everywhere.may_match(&rightmost) {
-                                Verdict::Gone
-                            } else {
-                                match scraper::Selector::parse(&strip_states(&printed)) {
-                                    Ok(stripped) => Verdict::Match(Candidate {
-                                        rightmost,
-                                        printed: printed.clone(),
-                                        stripped,
-                                    }),
-                                    Err(_) => Verdict::Unsupported,
-                                }
+                            match scraper::Selector::parse(&strip_states(&printed)) {
+                                Ok(stripped) => Verdict::Match(Candidate {
+                                    rightmost,
+                                    printed: printed.clone(),
+                                    stripped,
+                                }),
+                                Err(_) => Verdict::Unsupported,
                             }
                         };
                         out.push((printed, verdict));
@@ -718,6 +737,148 @@ fn names_any(selector: &Selector, tokens: &HashSet<String>) -> bool {
         _ => false,
     })
 }
+
+/// Whether `ok` holds for every class `(Some(name), None)` and id `(None, Some(name))` the
+/// selector names outside negations.
+fn all_names(
+    selector: &Selector,
+    ok: &mut dyn FnMut(Option<&String>, Option<&String>) -> bool,
+) -> bool {
+    selector.iter_raw_match_order().all(|c| match c {
+        Component::Class(name) => ok(Some(&name.0.to_string()), None),
+        Component::ID(name) => ok(None, Some(&name.0.to_string())),
+        Component::Is(list) | Component::Where(list) => list.iter().any(|s| all_names(s, ok)),
+        _ => true,
+    })
+}
+
+/// HTML and SVG element names: a script's string that is one of these may be an element it
+/// creates.
+const ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "main",
+    "map",
+    "mark",
+    "menu",
+    "meter",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "search",
+    "section",
+    "select",
+    "slot",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "track",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+    "svg",
+    "circle",
+    "ellipse",
+    "g",
+    "line",
+    "path",
+    "polygon",
+    "polyline",
+    "rect",
+    "text",
+    "use",
+    "defs",
+    "symbol",
+    "image",
+    "foreignobject",
+    "lineargradient",
+    "radialgradient",
+    "stop",
+];
 
 /// Classes, ids and tag of the rightmost compound.
 pub(crate) fn rightmost(selector: &Selector) -> Rightmost {

@@ -56,6 +56,8 @@ pub struct Options<'a> {
     pub lcp_selector: Option<&'a str>,
     /// How inline `<style>` and `style` attributes are printed.
     pub css: crate::css::Style,
+    /// The markup is the inside of a `<noscript>`: nothing in it becomes a `<picture>`.
+    pub inert: bool,
 }
 
 /// What a scan found: every reference, and the likely LCP image.
@@ -133,6 +135,8 @@ struct State<'s, 'c> {
     use_selector: bool,
     images: bool,
     css: crate::css::Style,
+    /// A framework hydrates the whole page (see [`hydrated_by`]).
+    hydrated: bool,
 }
 
 impl State<'_, '_> {
@@ -153,6 +157,32 @@ struct Depths {
     picture: Cell<usize>,
     chrome: Cell<usize>,
     ignored: Cell<usize>,
+    /// Astro islands: their markup is hydrated by a framework's component.
+    island: Cell<usize>,
+}
+
+/// The framework whose scripts hydrate the markup of the whole page, if one does: its
+/// components expect each `<img>` they render where they rendered it, so a `<picture>` around
+/// one would not match (React, Vue and Svelte report a hydration mismatch and render again).
+/// Known by the data or the root element each writes into the page.
+pub fn hydrated_by(src: &str) -> Option<&'static str> {
+    const MARKERS: &[(&str, &str)] = &[
+        ("self.__next_f", "Next.js"),
+        ("__NEXT_DATA__", "Next.js"),
+        ("__nuxt", "Nuxt"),
+        ("__NUXT__", "Nuxt"),
+        ("__sveltekit_", "SvelteKit"),
+        ("__docusaurus", "Docusaurus"),
+        ("ng-server-context", "Angular"),
+        ("___gatsby", "Gatsby"),
+        ("__remixContext", "Remix"),
+        ("__reactRouterContext", "React Router"),
+        ("data-reactroot", "React"),
+    ];
+    MARKERS
+        .iter()
+        .find(|(marker, _)| src.contains(marker))
+        .map(|(_, name)| *name)
 }
 
 fn track(el: &mut Element, depth: &Rc<Depths>, field: fn(&Depths) -> &Cell<usize>) {
@@ -195,6 +225,7 @@ fn process(
         use_selector: options.lcp_selector.is_some(),
         images: options.images,
         css: options.css,
+        hydrated: options.inert || hydrated_by(src).is_some(),
     });
     let depths = Rc::new(Depths::default());
     let preload_tag = preload.map(|(picture, sizes)| preload_link(picture, sizes));
@@ -222,6 +253,10 @@ fn process(
         .append_element_content_handler(element!("[data-distill-ignore]", |el| {
             track(el, &depths, |d| &d.ignored);
             Ok(())
+        }))
+        .append_element_content_handler(element!("astro-island", |el| {
+            track(el, &depths, |d| &d.island);
+            Ok(())
         }));
     if let Some(selector) = options.lcp_selector {
         settings = settings.append_element_content_handler(element!(selector, |_el| {
@@ -248,6 +283,13 @@ fn process(
         }))
         .append_element_content_handler(text!("style", |chunk| {
             inline_text(chunk, &mut state.borrow_mut(), Inline::Css);
+            Ok(())
+        }))
+        // With scripting on, a `<noscript>` is text to the parser (lol_html parses as browsers
+        // do); its fallback markup (Angular's `<noscript><link rel=stylesheet>`) is read as a
+        // fragment of its own.
+        .append_element_content_handler(text!("noscript", |chunk| {
+            inline_text(chunk, &mut state.borrow_mut(), Inline::Html);
             Ok(())
         }))
         .append_element_content_handler(text!("script", |chunk| {
@@ -294,6 +336,30 @@ enum Inline {
     Css,
     Js,
     ImportMap,
+    Html,
+}
+
+/// The page's resolver, for a fragment inside it: lines counted from the page's start, and no
+/// `<picture>`s.
+struct Fragment<'r, 's, 'd> {
+    resolve: &'r RefCell<&'s mut (dyn Resolve + 'd)>,
+    first_line: u32,
+    seen: usize,
+}
+
+impl Resolve for Fragment<'_, '_, '_> {
+    fn url(&mut self, reference: &Reference) -> Option<String> {
+        let mut r = reference.clone();
+        r.line += self.first_line;
+        self.seen += 1;
+        self.resolve.borrow_mut().url(&r)
+    }
+    fn picture(&mut self) -> Option<Picture> {
+        None
+    }
+    fn image_set(&self, final_url: &str) -> Option<Vec<(String, &'static str)>> {
+        self.resolve.borrow().image_set(final_url)
+    }
 }
 
 /// Buffers a `<style>` or `<script>` body (lol_html hands it over in chunks) and, at its end,
@@ -325,6 +391,23 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
         };
         let sets = |url: &str| resolve.borrow().image_set(url);
         match inline {
+            Inline::Html => {
+                let options = Options {
+                    images,
+                    sizes: "",
+                    lcp_selector: None,
+                    css,
+                    inert: true,
+                };
+                let mut fragment = Fragment {
+                    resolve: &resolve,
+                    first_line,
+                    seen: 0,
+                };
+                let out = process(&body, &options, &mut fragment, None).ok();
+                *seen += fragment.seen;
+                out.map(|(text, _)| text).filter(|t| *t != body)
+            }
             Inline::Css => crate::css::rewrite_sheet(
                 &body,
                 css,
@@ -358,7 +441,9 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
     // An `<img>` distill may turn into a `<picture>`: not already in one, no srcset of its own,
     // not opted out.
     let convertible = tag == "img"
+        && !state.hydrated
         && depths.picture.get() == 0
+        && depths.island.get() == 0
         && depths.ignored.get() == 0
         && !el.has_attribute("data-distill-ignore")
         && !el.has_attribute("srcset");
@@ -374,8 +459,15 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
         let new_value = match kind {
             AttrKind::Url(kind) => {
                 let index = state.seen;
+                // Only an `<img>` distill may turn into a `<picture>` asks for variants.
+                let img_src = kind == RefKind::Image;
+                let kind = if img_src && !convertible {
+                    RefKind::Asset
+                } else {
+                    kind
+                };
                 let new = state.call(&value, kind, line);
-                if kind == RefKind::Image {
+                if img_src {
                     // The first content image is the LCP candidate whatever its markup; only
                     // one distill may convert gets the treatment (an author's `<picture>` is
                     // left as written).
@@ -529,7 +621,12 @@ fn attribute_kind(el: &Element, tag: &str, attr: &str) -> Option<AttrKind> {
     Some(match (tag, attr) {
         (_, "style") => Style,
         ("img" | "source", "srcset") | ("link", "imagesrcset") => Srcset,
-        ("script", "src") => Url(RefKind::Script),
+        // `data-src`: the legacy entry `@vitejs/plugin-legacy` loads with SystemJS.
+        ("script", "src" | "data-src") => Url(RefKind::Script),
+        // Astro's islands import their component and renderer when they hydrate.
+        ("astro-island", "component-url" | "renderer-url" | "before-hydration-url") => {
+            Url(RefKind::DynamicImport)
+        }
         ("img", "src") => Url(RefKind::Image),
         ("link", "href") => Url(link_kind(el)),
         ("source" | "video" | "audio" | "track" | "embed" | "input", "src") => Url(RefKind::Asset),
@@ -700,12 +797,24 @@ mod tests {
                 ("/img/og.png", RefKind::Asset, 6),
                 ("/img/bg.png", RefKind::Asset, 7),
                 ("/assets/app.js", RefKind::Import, 8),
-                ("a.jpg", RefKind::Image, 10),
+                // It has a srcset of its own: no `<picture>`, no variants.
+                ("a.jpg", RefKind::Asset, 10),
                 ("a-320.jpg", RefKind::Asset, 10),
                 ("a-640.jpg", RefKind::Asset, 10),
                 ("b.png", RefKind::Asset, 11),
                 ("/about.html", RefKind::Navigation, 12),
             ]
+        );
+    }
+
+    #[test]
+    fn noscript_fallbacks_are_references() {
+        let page = r#"<!doctype html><html><head><link rel="stylesheet" href="styles-Z6J64B5K.css" media="print"><noscript><link rel="stylesheet" href="styles-Z6J64B5K.css"></noscript></head><body><noscript><img src="a.png"></noscript></body></html>"#;
+        let refs = scan(page, &Options::default()).unwrap().refs;
+        let urls: Vec<_> = refs.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            ["styles-Z6J64B5K.css", "styles-Z6J64B5K.css", "a.png"]
         );
     }
 

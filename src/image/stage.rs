@@ -18,7 +18,6 @@ use crate::diag::{Diagnostic, Error};
 use crate::discover::{Content, Kind, SourceFile};
 use crate::plan::{Body, ImageFacts, Naming, Plan, PlannedFile, VariantFile};
 use crate::progress::Progress;
-use crate::refs::RefKind;
 
 /// How the stage went, for the summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -102,19 +101,7 @@ pub fn run(
 
 fn jobs(plan: &Plan, settings: &Settings, already: &BTreeSet<String>) -> Vec<Job> {
     let images = &settings.images;
-    // Variants pay off only where a browser can choose them: `<img src>` (a `<picture>`) and
-    // stylesheet `url()`s (an `image-set()`).
-    let in_img: BTreeSet<usize> = plan
-        .files
-        .iter()
-        .flat_map(|f| {
-            let sheet = f.body == Body::Css { parsed: true };
-            f.links.iter().filter(move |l| {
-                l.reference.kind == RefKind::Image || (sheet && l.reference.kind == RefKind::Asset)
-            })
-        })
-        .filter_map(|l| l.target)
-        .collect();
+    let in_img = plan.shown_images();
     plan.files
         .iter()
         .enumerate()
@@ -146,7 +133,7 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
     let mut stems: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (i, _, _) in &results {
         let file = &plan.files[*i];
-        let stem = crate::hash::split_extension(file.name()).0.to_string();
+        let stem = crate::names::split_extension(file.name()).0.to_string();
         *stems.entry((file.dir().to_string(), stem)).or_default() += 1;
     }
     for (i, largest, result) in results {
@@ -174,9 +161,12 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
             plan.diagnostics
                 .push(Diagnostic::note(&path, None, note.clone()));
         }
+        // A frozen file keeps its bytes: its variants are new files, its original stays.
+        let frozen = plan.files[i].frozen;
         let source = &mut plan.files[i].source;
-        let optimized = entry.original.is_some();
-        if let Some(original) = &entry.original {
+        let optimized = entry.original.is_some() && !frozen;
+        if let Some(original) = entry.original.as_ref().filter(|_| !frozen) {
+            source.stash();
             summary.saved += source.size.saturating_sub(original.size);
             source.disk = original.path.clone();
             source.size = original.size;
@@ -210,12 +200,14 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
                         digest: v.file.digest,
                     },
                     edited: false,
+                    original: None,
                 },
                 naming: Naming::Hash { strip: false },
                 body: Body::Opaque,
                 links: Vec::new(),
                 lcp: None,
                 image: None,
+                frozen: false,
             });
         }
         summary.variants += variants.len();
@@ -250,12 +242,12 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
 }
 
 fn variant_base(file: &PlannedFile, stems: &BTreeMap<(String, String), usize>) -> String {
-    let (stem, ext) = crate::hash::split_extension(file.name());
+    let (stem, ext) = crate::names::split_extension(file.name());
     let shared = stems
         .get(&(file.dir().to_string(), stem.to_string()))
         .is_some_and(|&n| n > 1);
     let stem = match file.naming {
-        Naming::Hash { strip: true } => crate::hash::strip_bundler_hash(stem),
+        Naming::Hash { strip: true } => crate::names::strip_bundler_hash(stem),
         _ => stem,
     };
     if shared {

@@ -194,6 +194,7 @@ pub fn minify_files(files: &mut [crate::discover::SourceFile], mode: Mode) -> Su
                 return None;
             }
             let saved = (text.len() - out.len()) as u64;
+            f.stash();
             f.content = Content::Text(out);
             f.edited = true;
             Some(saved)

@@ -74,6 +74,76 @@ pub fn strings(src: &str) -> Vec<String> {
     found.0
 }
 
+/// One entry of a service worker's precache list: `{url: "…", revision: "…"}` (Workbox's
+/// `precacheAndRoute([…])`, an injected `self.__WB_MANIFEST`, `workbox-build`'s output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrecacheEntry {
+    pub url: String,
+    pub revision: String,
+    /// Byte range of the revision's text (inside its quotes) in the source.
+    pub span: std::ops::Range<usize>,
+}
+
+/// Every `{url, revision}` object literal whose two values are plain string literals.
+pub fn precache_entries(src: &str) -> Vec<PrecacheEntry> {
+    struct Entries<'a> {
+        src: &'a str,
+        start: BytePos,
+        bom: usize,
+        out: Vec<PrecacheEntry>,
+    }
+    impl Visit for Entries<'_> {
+        fn visit_object_lit(&mut self, n: &ObjectLit) {
+            let value = |key: &str| {
+                n.props.iter().find_map(|p| match p {
+                    PropOrSpread::Prop(p) => match &**p {
+                        Prop::KeyValue(kv) => {
+                            let named = match &kv.key {
+                                PropName::Ident(id) => id.sym.as_str() == key,
+                                PropName::Str(s) => s.value.as_atom().is_some_and(|v| v == key),
+                                _ => false,
+                            };
+                            match &*kv.value {
+                                Expr::Lit(Lit::Str(s)) if named => Some(s.clone()),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                    PropOrSpread::Spread(_) => None,
+                })
+            };
+            if let (Some(url), Some(revision)) = (value("url"), value("revision")) {
+                let offset = |pos: BytePos| (pos.0 - self.start.0) as usize + self.bom;
+                let (lo, hi) = (offset(revision.span.lo), offset(revision.span.hi));
+                let text = revision.value.as_atom().map(|a| a.to_string());
+                if let (Some(url), Some(text)) = (url.value.as_atom(), text)
+                    && hi >= lo + 2
+                    && self.src.get(lo + 1..hi - 1) == Some(text.as_str())
+                {
+                    self.out.push(PrecacheEntry {
+                        url: url.to_string(),
+                        revision: text,
+                        span: lo + 1..hi - 1,
+                    });
+                }
+            }
+            n.visit_children_with(self);
+        }
+    }
+    let Ok(parsed) = parse(src, None) else {
+        return Vec::new();
+    };
+    let mut entries = Entries {
+        src,
+        start: parsed.start,
+        bom: parsed.bom,
+        out: Vec::new(),
+    };
+    parsed.program.visit_with(&mut entries);
+    entries.out
+}
+
 /// A script or module (swc tells which), parsed.
 pub(crate) struct Parsed {
     pub program: Program,
@@ -366,6 +436,23 @@ const notpath = "hello world.js";
         assert_eq!(
             out,
             "import a from './a.123.js';\nimport('./d.123.js');\n//# sourceMappingURL=x.123.js.map\n"
+        );
+    }
+
+    #[test]
+    fn precache_lists() {
+        let sw = r#"e.precacheAndRoute([{url:"assets/index-BkD3c1xS.js",revision:null},{url:"index.html",revision:"0e2b6c1d"},{"url":"a.css","revision":"7f"}],{})"#;
+        let entries = precache_entries(sw);
+        let got: Vec<_> = entries
+            .iter()
+            .map(|e| (e.url.as_str(), e.revision.as_str(), &sw[e.span.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("index.html", "0e2b6c1d", "0e2b6c1d"),
+                ("a.css", "7f", "7f")
+            ]
         );
     }
 
