@@ -6,37 +6,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
+use common::browser::{node, screenshot_differences};
 use common::*;
 use serde_json::Value;
 
 const PAGES: &[&str] = &["/index.html", "/about.html", "/blog/"];
-
-/// Runs `node tests/browser/SCRIPT ARGS…` and parses the JSON it prints.
-fn node<T: serde::de::DeserializeOwned>(script: &str, args: &[&std::ffi::OsStr]) -> T {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/browser")
-        .join(script);
-    assert!(
-        script
-            .with_file_name("node_modules/playwright-core")
-            .is_dir(),
-        "playwright-core is not installed: run `npm ci --prefix tests/browser`"
-    );
-    let output = Command::new("node")
-        .arg(&script)
-        .args(args)
-        .output()
-        .expect("run node (install Node.js)");
-    assert!(
-        output.status.success(),
-        "{} failed:\n{}",
-        script.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
 
 fn check_site(dir: &Path, pages: &[&str]) -> Value {
     let mut args = vec![dir.as_os_str()];
@@ -354,32 +329,11 @@ fn compare_screenshots(
         before
     };
     assert_eq!(before, after, "different clicks happened");
-    let mut failures = Vec::new();
-    for name in &before {
-        let a = image::open(tmp.path().join("before").join(name))
-            .unwrap()
-            .to_rgba8();
-        let b = image::open(tmp.path().join("after").join(name))
-            .unwrap()
-            .to_rgba8();
-        if a.dimensions() != b.dimensions() {
-            failures.push(format!(
-                "{name}: {:?} vs {:?}",
-                a.dimensions(),
-                b.dimensions()
-            ));
-            continue;
-        }
-        let differing = a
-            .pixels()
-            .zip(b.pixels())
-            .filter(|(p, q)| (0..3).any(|c| p[c].abs_diff(q[c]) > 16))
-            .count();
-        let total = (a.width() * a.height()) as usize;
-        if differing * 1000 > total {
-            failures.push(format!("{name}: {differing} of {total} pixels differ"));
-        }
-    }
+    let failures = screenshot_differences(
+        &tmp.path().join("before"),
+        &tmp.path().join("after"),
+        &before,
+    );
     if !failures.is_empty() {
         let kept = tmp.keep();
         panic!(

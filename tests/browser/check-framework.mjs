@@ -47,7 +47,11 @@ async function open(context) {
   const own = (u) => !u.endsWith("/favicon.ico");
   page.on("console", (m) => m.type() === "error" && own(m.location().url ?? "") && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("requestfailed", (r) => own(r.url()) && bad.push(`${r.url().replace(origin, "")} ${r.failure()?.errorText}`));
+  // A request the page itself gave up (a prefetch a navigation cancelled; Chromium also reports
+  // Next's HEAD probes so, though they resolve with 200) is not a failure: a missing or refused
+  // file shows as a status >= 400, or as a console error (a failed integrity check).
+  const aborted = (r) => r.failure()?.errorText === "net::ERR_ABORTED";
+  page.on("requestfailed", (r) => own(r.url()) && !aborted(r) && bad.push(`${r.url().replace(origin, "")} ${r.failure()?.errorText}`));
   page.on("response", (r) => r.status() >= 400 && own(r.url()) && bad.push(`${r.url().replace(origin, "")} ${r.status()}`));
   return { page, errors, bad };
 }
