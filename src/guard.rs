@@ -12,7 +12,8 @@
 //! longer one: the old file name (`about.2e883cdd.chunk.js`); its stem followed by a quote,
 //! when the name carries a hash (`"./workbox-2fbc6a65"`); and each bundler hash in the old
 //! name standing alone (`"2e883cdd"`), which is how chunk maps spell it. Source maps are not
-//! searched: nothing fetches a URL from their `file` and `sources`.
+//! searched (nothing fetches a URL from their `file` and `sources`), nor are the build
+//! manifests distill rewrote (their keys are names, their values were rewritten).
 
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::discover::Kind;
 use crate::hash::Hashed;
-use crate::plan::Plan;
+use crate::plan::{Body, Plan};
 
 /// A renamed file that an output text still names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,7 +61,11 @@ pub fn stale(plan: &Plan, hashed: &Hashed) -> Vec<Stale> {
                 .or_default()
                 .push((i, Form::StemBeforeQuote));
         }
-        for token in tokens {
+        // A token searched alone must look random (a digit), or a word would match prose.
+        for token in tokens
+            .into_iter()
+            .filter(|t| t.bytes().any(|b| b.is_ascii_digit()))
+        {
             patterns.entry(token).or_default().push((i, Form::Token));
         }
     }
@@ -74,7 +79,12 @@ pub fn stale(plan: &Plan, hashed: &Hashed) -> Vec<Stale> {
     };
     let mut found: Vec<Stale> = (0..plan.files.len())
         .into_par_iter()
-        .filter(|&j| plan.files[j].source.kind != Kind::SourceMap)
+        // Source maps name files for debuggers, not browsers; a build manifest distill rewrote
+        // has names as its keys (`"main.js"`), not URLs.
+        .filter(|&j| {
+            plan.files[j].source.kind != Kind::SourceMap
+                && !matches!(plan.files[j].body, Body::Json(_))
+        })
         .flat_map_iter(|j| {
             let text = hashed.contents[j]
                 .as_deref()

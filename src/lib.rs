@@ -58,6 +58,10 @@ pub struct Outcome {
     pub output: PathBuf,
     pub files: usize,
     pub hashed: usize,
+    /// Files kept from being renamed because something asks for them by name, and how many of
+    /// those keep their bytes too (see [`plan::Plan::pin`]).
+    pub kept: usize,
+    pub frozen: usize,
     pub images: image::stage::Summary,
     pub js: js::minify::Summary,
     pub bytes_in: u64,
@@ -117,6 +121,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
             output: shown,
             files: done,
             hashed: 0,
+            kept: 0,
+            frozen: 0,
             images: image::stage::Summary::default(),
             js: js::minify::Summary::default(),
             bytes_in,
@@ -256,6 +262,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         output: shown,
         files: files.len(),
         hashed: files.iter().filter(|f| f.hashed).count(),
+        kept: plan.pinned,
+        frozen: plan.files.iter().filter(|f| f.frozen).count(),
         images,
         js,
         bytes_in,

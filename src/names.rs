@@ -73,7 +73,9 @@ pub fn carries_hash(path: &str, hash: &str) -> bool {
 pub fn hash_tokens(name: &str) -> Vec<&str> {
     let (stem, _) = split_extension(name);
     let mut out = Vec::new();
-    for segment in stem.split('.') {
+    // The first of several segments is the readable name (`PhotoCredits.lLQpBuuy.css`).
+    let skip = usize::from(stem.contains('.'));
+    for segment in stem.split('.').skip(skip) {
         let tail = segment.rsplit_once('-').map_or("", |(_, t)| t);
         if looks_like_hash(tail) {
             out.push(tail);
@@ -135,5 +137,7 @@ mod tests {
         assert!(hash_tokens("README.md").is_empty());
         assert!(hash_tokens("20240101.json").is_empty());
         assert!(hash_tokens("deadbeef.js").is_empty());
+        assert_eq!(hash_tokens("PhotoCredits.lLQpBuuy.css"), ["lLQpBuuy"]);
+        assert_eq!(hash_tokens("error-404.DpKY_dMl.css"), ["DpKY_dMl"]);
     }
 }

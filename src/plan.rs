@@ -148,6 +148,8 @@ pub struct Plan {
     pub files: Vec<PlannedFile>,
     /// How many of `files` come from the input (the rest are generated).
     pub inputs: usize,
+    /// Files [`Plan::pin`] kept from being renamed.
+    pub pinned: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// How stylesheets, `<style>` and `style` attributes are printed.
     pub css_style: crate::css::Style,
@@ -236,6 +238,7 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
     pins.extend(unnamed(&files));
     let mut plan = Plan {
         inputs: files.len(),
+        pinned: 0,
         files,
         diagnostics,
         css_style: crate::css::Style {
@@ -325,6 +328,9 @@ impl Plan {
                     && !crate::names::hash_tokens(file.name()).is_empty();
                 if file.naming == Naming::Keep && !freeze {
                     continue;
+                }
+                if file.naming != Naming::Keep {
+                    self.pinned += 1;
                 }
                 file.naming = Naming::Keep;
                 if freeze {

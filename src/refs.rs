@@ -33,12 +33,18 @@ pub enum RefKind {
     /// A JS string that looks like a site path (Vite's asset URLs and `__vite__mapDeps`):
     /// rewritten only when it names an existing asset, never reported.
     Literal,
+    /// The `url` of a service worker's precache entry (`{url, revision}`): relative to the
+    /// worker; rewritten when it names an existing file, never reported.
+    Precache,
 }
 
 impl RefKind {
     /// Whether a missing target is worth a warning.
     pub fn must_exist(self) -> bool {
-        !matches!(self, RefKind::Navigation | RefKind::Literal)
+        !matches!(
+            self,
+            RefKind::Navigation | RefKind::Literal | RefKind::Precache
+        )
     }
 }
 

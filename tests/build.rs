@@ -865,3 +865,83 @@ fn css_purge_with_a_safelist() {
         stderr(&out)
     );
 }
+
+/// A build manifest or service worker distill cannot parse is copied as it is, with a warning
+/// naming it, and the files it names keep their names (and bytes), since it cannot be
+/// rewritten; under `--strict` the run fails.
+#[test]
+fn unparsable_manifest_and_worker_keep_what_they_name() {
+    let (tmp, site) = copy_fixture("broken-manifests");
+    let err = ok(&distill(
+        tmp.path(),
+        &["build", site.to_str().unwrap(), "--out", "out", "-v"],
+    ));
+    let out = tmp.path().join("out");
+    assert!(err.contains("warning: asset-manifest.json"), "{err}");
+    assert!(err.contains("warning: sw.js:"), "{err}");
+    for file in [
+        "asset-manifest.json",
+        "sw.js",
+        "assets/app-BkD3c1xS.js",
+        "assets/vendor-Cx9Yz1Ab.js",
+    ] {
+        assert_eq!(
+            std::fs::read(out.join(file)).unwrap(),
+            std::fs::read(site.join(file)).unwrap(),
+            "{file} changed"
+        );
+    }
+    assert!(
+        err.contains("assets/app-BkD3c1xS.js: keeps its name and bytes"),
+        "{err}"
+    );
+    let strict = distill(tmp.path(), &["build", site.to_str().unwrap(), "--strict"]);
+    assert_eq!(strict.status.code(), Some(2), "{}", stderr(&strict));
+}
+
+/// Hugo fingerprints its CSS and JS and writes their SRI digests (`sha256`, `sha512`): distill
+/// renames and minifies those files, and every `integrity` attribute is recomputed over the
+/// bytes it wrote, with the algorithm the page used.
+#[test]
+fn integrity_attributes_describe_the_written_files() {
+    use base64::Engine;
+    use sha2::Digest;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("frameworks/hugo/dist");
+    ok(&distill(
+        tmp.path(),
+        &["build", site.to_str().unwrap(), "--out", "out"],
+    ));
+    let out = tmp.path().join("out");
+    let tag =
+        regex::Regex::new(r#"(?:href|src)="?([^"\s>]+)"?[^>]*?integrity="?([^"\s>]+)"#).unwrap();
+    let mut checked = 0;
+    for page in [
+        "index.html",
+        "posts/index.html",
+        "posts/first-post/index.html",
+    ] {
+        let html = read(&out, page);
+        for found in tag.captures_iter(&html) {
+            let url = &found[1];
+            let bytes = std::fs::read(out.join(url.trim_start_matches('/'))).unwrap();
+            let (algorithm, _) = found[2].split_once('-').unwrap();
+            let digest = match algorithm {
+                "sha256" => sha2::Sha256::digest(&bytes).to_vec(),
+                "sha512" => sha2::Sha512::digest(&bytes).to_vec(),
+                other => panic!("{other}"),
+            };
+            let expected = format!(
+                "{algorithm}-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            );
+            assert_eq!(found[2], expected, "{page}: {url}");
+            let name = url.rsplit('/').next().unwrap();
+            assert!(name.len() < 40, "{url} kept Hugo's fingerprint");
+            checked += 1;
+        }
+    }
+    // Two stylesheets and a script on each page, each renamed (Hugo's 64- and 128-hex
+    // fingerprints replaced by distill's hash).
+    assert_eq!(checked, 9);
+}

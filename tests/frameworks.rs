@@ -32,14 +32,22 @@ fn check(dir: &Path, matrix: &Path, base: &str, shots: Option<&Path>) -> Value {
 }
 
 /// Runs distill with default settings (plus `config` as `distill.toml`) on `input`, into a new
-/// folder of `tmp`; a budget over its limit (exit 1) still writes the output.
+/// folder of `tmp`; a budget over its limit (exit 1) still writes the output. The binary is
+/// this build's, or `DISTILL_MATRIX_BIN` (to hold another build, such as an earlier release,
+/// against the matrix).
 fn distill_into(tmp: &Path, input: &Path, config: &str) -> PathBuf {
     std::fs::write(tmp.join("distill.toml"), config).unwrap();
     let out = tmp.join("out");
-    let output = distill(
-        tmp,
-        &["build", input.to_str().unwrap(), "--out", "out", "-v"],
-    );
+    let args = ["build", input.to_str().unwrap(), "--out", "out", "-v"];
+    let output = match std::env::var_os("DISTILL_MATRIX_BIN") {
+        Some(bin) => std::process::Command::new(bin)
+            .args(args)
+            .current_dir(tmp)
+            .env("CI", "true")
+            .output()
+            .expect("run DISTILL_MATRIX_BIN"),
+        None => distill(tmp, &args),
+    };
     let code = output.status.code();
     assert!(
         matches!(code, Some(0 | 1)),

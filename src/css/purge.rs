@@ -1199,6 +1199,31 @@ mod tests {
     }
 
     #[test]
+    fn keeps_rules_for_elements_scripts_create() {
+        // A single-page app: the page holds an empty root; React, Vue and Angular name the
+        // elements they create in strings.
+        let page = r#"<html><body><div id="root"></div></body></html>"#;
+        let react = r#"a.jsx("main",{className:"page",children:b.jsx("p",{})})"#;
+        let angular = r#"i.ɵɵelementStart(3,"article")"#;
+        let sheet = "main{max-width:960px}main p{margin:0}article.card{padding:1rem}article.missing{x:y}aside{float:left}.page{x:y}";
+        let keep = decide(
+            &[page],
+            &[react, angular],
+            &[sheet],
+            &Safelist::default(),
+            Options::default(),
+        )
+        .keep;
+        let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
+        // `article.card` and `article.missing` go: no page or script names those classes.
+        assert_eq!(
+            kept,
+            BTreeSet::from(["main", "main p", ".page"]),
+            "{kept:?}"
+        );
+    }
+
+    #[test]
     fn keeps_what_matches_or_scripts_name() {
         let page = r#"<html><body><nav class="menu"><a href="/" class="link">x</a></nav><ul><li>a</li></ul><input type="checkbox"></body></html>"#;
         let script = r#"document.querySelector(".menu").classList.toggle("is-open");"#;

@@ -386,6 +386,9 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
         let mut shifted = |r: &Reference| {
             let mut r = r.clone();
             r.line += first_line;
+            if matches!(inline, Inline::Css) {
+                r.kind = shown(r.kind);
+            }
             *seen += 1;
             resolve.borrow_mut().url(&r)
         };
@@ -433,6 +436,15 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
         }
     };
     chunk.replace(new_body.as_deref().unwrap_or(&body), ContentType::Html);
+}
+
+/// The kind of a `url()` in a page's own CSS (`<style>`, `style` attributes): an image the
+/// page shows, which gets variants for an `image-set()` as a stylesheet's would.
+fn shown(kind: RefKind) -> RefKind {
+    match kind {
+        RefKind::Asset => RefKind::Image,
+        other => other,
+    }
 }
 
 fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
@@ -506,6 +518,7 @@ fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
                     |r| {
                         let mut r = r.clone();
                         r.line = line;
+                        r.kind = shown(r.kind);
                         *seen += 1;
                         resolve.borrow_mut().url(&r)
                     },
@@ -795,13 +808,14 @@ mod tests {
                 ("/favicon.ico", RefKind::Asset, 4),
                 ("https://example.com/", RefKind::Navigation, 5),
                 ("/img/og.png", RefKind::Asset, 6),
-                ("/img/bg.png", RefKind::Asset, 7),
+                // Images the page's own CSS shows get variants, for an `image-set()`.
+                ("/img/bg.png", RefKind::Image, 7),
                 ("/assets/app.js", RefKind::Import, 8),
                 // It has a srcset of its own: no `<picture>`, no variants.
                 ("a.jpg", RefKind::Asset, 10),
                 ("a-320.jpg", RefKind::Asset, 10),
                 ("a-640.jpg", RefKind::Asset, 10),
-                ("b.png", RefKind::Asset, 11),
+                ("b.png", RefKind::Image, 11),
                 ("/about.html", RefKind::Navigation, 12),
             ]
         );

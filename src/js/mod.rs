@@ -84,6 +84,43 @@ pub struct PrecacheEntry {
     pub span: std::ops::Range<usize>,
 }
 
+/// The string value of property `key` of an object literal, if it has one.
+fn string_prop<'a>(n: &'a ObjectLit, key: &str) -> Option<&'a Str> {
+    n.props.iter().find_map(|p| {
+        let PropOrSpread::Prop(p) = p else {
+            return None;
+        };
+        let Prop::KeyValue(kv) = &**p else {
+            return None;
+        };
+        let named = match &kv.key {
+            PropName::Ident(id) => id.sym.as_str() == key,
+            PropName::Str(s) => s.value.as_atom().is_some_and(|v| v == key),
+            _ => false,
+        };
+        match &*kv.value {
+            Expr::Lit(Lit::Str(s)) if named => Some(s),
+            _ => None,
+        }
+    })
+}
+
+/// The `url` of a precache entry: an object literal with a string `url` and a `revision`.
+fn precache_url(n: &ObjectLit) -> Option<&Str> {
+    let revision = n.props.iter().any(|p| match p {
+        PropOrSpread::Prop(p) => match &**p {
+            Prop::KeyValue(kv) => match &kv.key {
+                PropName::Ident(id) => id.sym.as_str() == "revision",
+                PropName::Str(s) => s.value.as_atom().is_some_and(|v| v == "revision"),
+                _ => false,
+            },
+            _ => false,
+        },
+        PropOrSpread::Spread(_) => false,
+    });
+    revision.then(|| string_prop(n, "url")).flatten()
+}
+
 /// Every `{url, revision}` object literal whose two values are plain string literals.
 pub fn precache_entries(src: &str) -> Vec<PrecacheEntry> {
     struct Entries<'a> {
@@ -94,26 +131,7 @@ pub fn precache_entries(src: &str) -> Vec<PrecacheEntry> {
     }
     impl Visit for Entries<'_> {
         fn visit_object_lit(&mut self, n: &ObjectLit) {
-            let value = |key: &str| {
-                n.props.iter().find_map(|p| match p {
-                    PropOrSpread::Prop(p) => match &**p {
-                        Prop::KeyValue(kv) => {
-                            let named = match &kv.key {
-                                PropName::Ident(id) => id.sym.as_str() == key,
-                                PropName::Str(s) => s.value.as_atom().is_some_and(|v| v == key),
-                                _ => false,
-                            };
-                            match &*kv.value {
-                                Expr::Lit(Lit::Str(s)) if named => Some(s.clone()),
-                                _ => None,
-                            }
-                        }
-                        _ => None,
-                    },
-                    PropOrSpread::Spread(_) => None,
-                })
-            };
-            if let (Some(url), Some(revision)) = (value("url"), value("revision")) {
+            if let (Some(url), Some(revision)) = (precache_url(n), string_prop(n, "revision")) {
                 let offset = |pos: BytePos| (pos.0 - self.start.0) as usize + self.bom;
                 let (lo, hi) = (offset(revision.span.lo), offset(revision.span.hi));
                 let text = revision.value.as_atom().map(|a| a.to_string());
@@ -267,6 +285,41 @@ impl Collector<'_> {
         });
     }
 
+    /// The `url()`s of CSS held in a string (`@vitejs/plugin-legacy` puts a chunk's CSS in
+    /// its JS), when the string has no escapes, so each URL can be replaced in place.
+    fn push_css_urls(&mut self, s: &Str) {
+        let Some(value) = s.value.as_atom() else {
+            return;
+        };
+        let (lo, hi) = (self.offset(s.span.lo), self.offset(s.span.hi));
+        if hi < lo + 2 || self.src.get(lo + 1..hi - 1) != Some(value.as_str()) {
+            return;
+        }
+        self.push_css_urls_at(value.as_str(), lo + 1);
+    }
+
+    /// [`Self::push_css_urls`] for text that sits at byte `at` of the source as it is.
+    fn push_css_urls_at(&mut self, text: &str, at: usize) {
+        let mut from = 0;
+        while let Some(found) = text[from..].find("url(") {
+            let start = from + found + 4;
+            let rest = &text[start..];
+            let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''));
+            let open = start + quote.map_or(0, |q| q.len_utf8());
+            let end = match quote {
+                Some(q) => text[open..].find(q),
+                None => text[open..].find(')'),
+            }
+            .map(|e| open + e);
+            let Some(end) = end else { break };
+            let url = &text[open..end];
+            if looks_like_path(url) {
+                self.push(url.to_string(), RefKind::Asset, at + open..at + end);
+            }
+            from = end;
+        }
+    }
+
     fn source_map_comment(&mut self, span: Span, text: &str) {
         let body = text.trim_start();
         let Some(rest) = body
@@ -368,11 +421,21 @@ impl Visit for Collector<'_> {
         n.visit_children_with(self);
     }
 
+    fn visit_object_lit(&mut self, n: &ObjectLit) {
+        // A precache entry's URL first: the same string seen again as a literal is dropped.
+        if let Some(url) = precache_url(n) {
+            self.push_str(url, RefKind::Precache);
+        }
+        n.visit_children_with(self);
+    }
+
     fn visit_str(&mut self, s: &Str) {
-        if let Some(value) = s.value.as_atom()
-            && looks_like_path(value.as_str())
-        {
-            self.push_str(s, RefKind::Literal);
+        if let Some(value) = s.value.as_atom() {
+            if looks_like_path(value.as_str()) {
+                self.push_str(s, RefKind::Literal);
+            } else if value.contains("url(") {
+                self.push_css_urls(s);
+            }
         }
     }
 
@@ -382,6 +445,13 @@ impl Visit for Collector<'_> {
             && looks_like_path(q.raw.as_str())
         {
             self.push_tpl(t, RefKind::Literal);
+        } else {
+            for q in t.quasis.iter().filter(|q| q.raw.contains("url(")) {
+                let (lo, hi) = (self.offset(q.span.lo), self.offset(q.span.hi));
+                if self.src.get(lo..hi) == Some(q.raw.as_str()) && !q.raw.contains('\\') {
+                    self.push_css_urls_at(q.raw.as_str(), lo);
+                }
+            }
         }
         t.visit_children_with(self);
     }
@@ -437,6 +507,28 @@ const notpath = "hello world.js";
             out,
             "import a from './a.123.js';\nimport('./d.123.js');\n//# sourceMappingURL=x.123.js.map\n"
         );
+    }
+
+    #[test]
+    fn precache_urls_and_css_in_strings_are_references() {
+        let src = r#"p([{url:"favicon.svg",revision:"1"},{url:"assets/a-BkD3c1xS.js",revision:null}]);
+const css = ".hero{background:#000 url(/assets/rocket-DO-3i1rQ.jpg) 50%/cover}.x{background:url('b.png')}";
+style.textContent = `.y{background:url(c.png)}${x}`;"#;
+        assert_eq!(
+            urls(src),
+            vec![
+                ("favicon.svg".into(), RefKind::Precache),
+                ("assets/a-BkD3c1xS.js".into(), RefKind::Precache),
+                ("/assets/rocket-DO-3i1rQ.jpg".into(), RefKind::Asset),
+                ("b.png".into(), RefKind::Asset),
+                ("c.png".into(), RefKind::Asset),
+            ]
+        );
+        let refs = scan(src).refs;
+        let out = rewrite(src, &refs, |r| Some(r.url.replace('.', "_.")));
+        assert!(out.contains("url(/assets/rocket-DO-3i1rQ_.jpg)"), "{out}");
+        assert!(out.contains("url('b_.png')"), "{out}");
+        assert!(out.contains("url(c_.png)"), "{out}");
     }
 
     #[test]

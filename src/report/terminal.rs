@@ -116,6 +116,18 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                     bytes(j.saved)
                 ),
             };
+            let kept = match (outcome.kept, outcome.frozen) {
+                (0, _) => String::new(),
+                (n, 0) => format!(
+                    ", {n} name{} kept as asked for: -v says why",
+                    super::plural(n)
+                ),
+                (n, f) => format!(
+                    ", {n} name{} kept as asked for ({f} with {} bytes): -v says why",
+                    super::plural(n),
+                    if f == 1 { "its" } else { "their" }
+                ),
+            };
             let purged = match outcome.css_purged {
                 0 => String::new(),
                 n => format!(", {n} unused CSS selector{} removed", super::plural(n)),
@@ -131,7 +143,7 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
                 ),
             };
             format!(
-                "{} files ({} hashed{images}{scripts}{purged}{critical}), {} -> {} in {:.2}s -> {}{}",
+                "{} files ({} hashed{kept}{images}{scripts}{purged}{critical}), {} -> {} in {:.2}s -> {}{}",
                 outcome.files,
                 outcome.hashed,
                 bytes(outcome.bytes_in),
