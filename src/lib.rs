@@ -134,7 +134,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
 
     let mut discovered = discovered;
     progress.stage("js", 0);
-    let js = js::minify::minify_files(&mut discovered.files, settings.js_minify);
+    js::minify::minify_files(&mut discovered.files, settings.js_minify);
     progress.finish();
     lap("js", &mut timings);
     cancel::check()?;
@@ -145,7 +145,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     lap("plan", &mut timings);
     cancel::check()?;
 
-    let images = if settings.images.enabled {
+    let mut images = if settings.images.enabled {
         let already = previous
             .as_ref()
             .map(manifest::processed_images)
@@ -178,6 +178,27 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     lap("hash & rewrite", &mut timings);
     cancel::check()?;
 
+    let js = minified(&plan);
+    // What stays of the image stage's work: variants nothing offers any more were dropped, and
+    // frozen originals were put back.
+    let facts = || {
+        plan.files
+            .iter()
+            .filter_map(|f| Some((f, f.image.as_ref()?)))
+    };
+    images.variants = facts().map(|(_, i)| i.variants.len()).sum();
+    images.saved = facts()
+        .filter(|(_, i)| i.optimized)
+        .filter_map(|(f, _)| {
+            Some(
+                f.source
+                    .original
+                    .as_ref()?
+                    .size
+                    .saturating_sub(f.source.size),
+            )
+        })
+        .sum();
     let mut diagnostics = discovered.diagnostics;
     diagnostics.extend(std::mem::take(&mut plan.diagnostics));
     let critical = match settings.css_critical {
@@ -301,6 +322,22 @@ fn hash_until_nothing_is_stale(plan: &mut Plan, settings: &Settings) -> hash::Ha
             })
             .collect();
         plan.pin(pins, settings);
+    }
+}
+
+/// The scripts that stay minified (a frozen one was put back as it came).
+fn minified(plan: &Plan) -> js::minify::Summary {
+    let scripts: Vec<&plan::PlannedFile> = plan
+        .files
+        .iter()
+        .filter(|f| f.source.kind == Kind::Js && f.source.original.is_some())
+        .collect();
+    js::minify::Summary {
+        files: scripts.len(),
+        saved: scripts
+            .iter()
+            .filter_map(|f| Some(f.source.size.saturating_sub(f.text()?.len() as u64)))
+            .sum(),
     }
 }
 
