@@ -353,6 +353,16 @@ pub struct HashSettings {
     pub origin: Option<String>,
 }
 
+impl HashSettings {
+    /// Where the site is served, as the URL resolvers take it.
+    pub fn site(&self) -> crate::urls::Site<'_> {
+        crate::urls::Site {
+            base: &self.base,
+            origin: self.origin.as_deref(),
+        }
+    }
+}
+
 /// The resolved `[images]` section.
 #[derive(Debug, Clone)]
 pub struct ImagesConfig {

@@ -145,7 +145,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     lap("plan", &mut timings);
     cancel::check()?;
 
-    let mut images = if settings.images.enabled {
+    let images = if settings.images.enabled {
         let already = previous
             .as_ref()
             .map(manifest::processed_images)
@@ -179,33 +179,14 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     cancel::check()?;
 
     let js = minified(&plan);
-    // What stays of the image stage's work: variants nothing offers any more were dropped, and
-    // frozen originals were put back.
-    let facts = || {
-        plan.files
-            .iter()
-            .filter_map(|f| Some((f, f.image.as_ref()?)))
-    };
-    images.variants = facts().map(|(_, i)| i.variants.len()).sum();
-    images.saved = facts()
-        .filter(|(_, i)| i.optimized)
-        .filter_map(|(f, _)| {
-            Some(
-                f.source
-                    .original
-                    .as_ref()?
-                    .size
-                    .saturating_sub(f.source.size),
-            )
-        })
-        .sum();
+    let images = images_kept(&plan, images);
     let mut diagnostics = discovered.diagnostics;
     diagnostics.extend(std::mem::take(&mut plan.diagnostics));
     let critical = match settings.css_critical {
         Some(critical_settings) => {
             progress.stage("critical css", 0);
             let (outcome, notes) =
-                critical::run(&plan, &mut hashed, critical_settings, &site(settings));
+                critical::run(&plan, &mut hashed, critical_settings, &settings.hash.site());
             diagnostics.extend(notes);
             progress.finish();
             lap("critical css", &mut timings);
@@ -215,7 +196,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     };
     cancel::check()?;
 
-    integrity::run(&plan, &mut hashed, &site(settings));
+    integrity::run(&plan, &mut hashed, &settings.hash.site());
     lap("integrity", &mut timings);
 
     progress.stage("sizes", plan.files.len() as u64);
@@ -341,12 +322,20 @@ fn minified(plan: &Plan) -> js::minify::Summary {
     }
 }
 
-/// Where the site is served, as the URL resolvers need it.
-fn site(settings: &Settings) -> urls::Site<'_> {
-    urls::Site {
-        base: &settings.hash.base,
-        origin: settings.hash.origin.as_deref(),
-    }
+/// What stays of the image stage's work once the guard has run: variants nothing offers any
+/// more were dropped, and frozen originals were put back.
+fn images_kept(plan: &Plan, mut images: image::stage::Summary) -> image::stage::Summary {
+    let facts = || {
+        plan.files
+            .iter()
+            .filter_map(|f| Some((&f.source, f.image.as_ref()?)))
+    };
+    images.variants = facts().map(|(_, i)| i.variants.len()).sum();
+    images.saved = facts()
+        .filter(|(_, i)| i.optimized)
+        .filter_map(|(s, _)| Some(s.original.as_ref()?.size.saturating_sub(s.size)))
+        .sum();
+    images
 }
 
 /// What the purge did, by stylesheet (input path).

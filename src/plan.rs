@@ -181,10 +181,7 @@ pub fn plan(mut files: Vec<SourceFile>, settings: &Settings) -> Plan {
         .enumerate()
         .map(|(i, f)| (f.path.as_str(), i))
         .collect();
-    let site = urls::Site {
-        base: &settings.hash.base,
-        origin: settings.hash.origin.as_deref(),
-    };
+    let site = settings.hash.site();
 
     let kinds: Vec<Kind> = files.iter().map(|f| f.kind).collect();
     let mut diagnostics = Vec::new();
@@ -411,10 +408,7 @@ impl Plan {
             .map(|(i, f)| (f.source.path.as_str(), i))
             .collect();
         let kinds: Vec<Kind> = self.files.iter().map(|f| f.source.kind).collect();
-        let site = urls::Site {
-            base: &settings.hash.base,
-            origin: settings.hash.origin.as_deref(),
-        };
+        let site = settings.hash.site();
         let options = crate::html::Options::default();
         let relinked: Vec<Vec<Link>> = which
             .iter()
