@@ -145,9 +145,13 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let a = CString::new(a.as_os_str().as_bytes())?;
     let b = CString::new(b.as_os_str().as_bytes())?;
+    // The system call itself, not glibc's `renameat2` wrapper (glibc 2.28): the binary
+    // distributed on npm links against glibc 2.17 so that it runs on old distributions. A kernel
+    // older than 3.15 answers ENOSYS, and the caller falls back to two renames.
     // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them like rename(2).
     let rc = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             a.as_ptr(),
             libc::AT_FDCWD,
