@@ -125,6 +125,7 @@ fn purge_and_print(pages: &[&str], sheets: &[&str], style: Style) -> (Vec<String
     let decision = purge::decide(
         pages,
         &[],
+        &[],
         sheets,
         &purge::Safelist::default(),
         purge::Options::default(),

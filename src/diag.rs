@@ -19,6 +19,12 @@ pub enum Error {
     },
     #[error("{}: {message}", path.display())]
     Input { path: PathBuf, message: String },
+    #[error(
+        "{} file(s) cannot be read, so the output would be incomplete; nothing was written:{}",
+        files.len(),
+        files.iter().map(|(p, why)| format!("\n  {}: {why}", p.display())).collect::<String>()
+    )]
+    Unreadable { files: Vec<(PathBuf, String)> },
     #[error("interrupted; the input was left as it was")]
     Interrupted,
     #[error("{} problem(s) under --strict; nothing was written", diagnostics.len())]

@@ -88,6 +88,9 @@ pub struct SourceFile {
     pub edited: bool,
     /// The file as discovered, once a transform changed it (see [`SourceFile::stash`]).
     pub original: Option<std::sync::Arc<SourceFile>>,
+    /// Beyond a limit of [`crate::limits`] (nested too deep): no stage parses it, it is copied
+    /// as it is. Its text is still searched for old names (see [`crate::guard`]).
+    pub refused: bool,
 }
 
 impl SourceFile {
@@ -190,13 +193,30 @@ pub fn discover(root: &Path) -> Result<Discovered, Error> {
     }
 
     let files: Vec<(String, PathBuf)> = drop_precompressed_siblings(entries, &mut diagnostics);
-    let files = files
+    let read = files
         .into_par_iter()
         .map(|(path, disk)| {
             crate::cancel::check()?;
             read_file(path, disk)
         })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .collect::<Vec<Result<_, Error>>>();
+    let mut files = Vec::with_capacity(read.len());
+    let mut unreadable = Vec::new();
+    for result in read {
+        match result {
+            Ok((file, note)) => {
+                diagnostics.extend(note);
+                files.push(file);
+            }
+            Err(Error::Io { path, source }) => unreadable.push((path, source.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    // A file that cannot be read cannot be copied either: the output would be incomplete.
+    // Name every such file at once, not only the first.
+    if !unreadable.is_empty() {
+        return Err(Error::Unreadable { files: unreadable });
+    }
     Ok(Discovered { files, diagnostics })
 }
 
@@ -238,47 +258,74 @@ fn drop_precompressed_siblings(
         .collect()
 }
 
-fn read_file(path: String, disk: PathBuf) -> Result<SourceFile, Error> {
+/// Reads one file: text formats into memory (checked against [`crate::limits`]), everything
+/// else (and text over [`crate::limits::MAX_TEXT_BYTES`]) only hashed, streamed.
+fn read_file(path: String, disk: PathBuf) -> Result<(SourceFile, Option<Diagnostic>), Error> {
     let kind = Kind::from_path(&path);
     let is_text = matches!(kind, Kind::Html | Kind::Css | Kind::Js | Kind::SourceMap)
         || matches!(extension(&path), "json" | "webmanifest");
     let mut file = std::fs::File::open(&disk).map_err(|e| Error::io(&disk, e))?;
-    if is_text {
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| Error::io(&disk, e))?;
-        let size = bytes.len() as u64;
-        let content = match String::from_utf8(bytes) {
-            Ok(text) => Content::Text(text),
-            // Not UTF-8: no parser will take it; treat it as opaque bytes, name and all.
-            Err(e) => Content::Binary {
-                digest: *blake3::hash(e.as_bytes()).as_bytes(),
-            },
-        };
-        Ok(SourceFile {
-            path,
-            disk,
-            kind,
-            size,
-            content,
-            edited: false,
-            original: None,
-        })
-    } else {
+    let len = file.metadata().map_err(|e| Error::io(&disk, e))?.len();
+    let mut source = SourceFile {
+        path,
+        disk,
+        kind,
+        size: len,
+        content: Content::Binary { digest: [0; 32] },
+        edited: false,
+        original: None,
+        refused: false,
+    };
+    if !is_text || len > crate::limits::MAX_TEXT_BYTES {
         let mut hasher = blake3::Hasher::new();
-        let size = std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(&disk, e))?;
-        Ok(SourceFile {
-            path,
-            disk,
-            kind,
-            size,
-            content: Content::Binary {
-                digest: *hasher.finalize().as_bytes(),
-            },
-            edited: false,
-            original: None,
-        })
+        source.size =
+            std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(&source.disk, e))?;
+        source.content = Content::Binary {
+            digest: *hasher.finalize().as_bytes(),
+        };
+        let note = is_text.then(|| {
+            source.refused = true;
+            Diagnostic::warning(
+                &source.path,
+                None,
+                format!(
+                    "{} MB, over distill's limit of {} MB for a text file: copied as it is (not parsed, minified or searched), and the files it names keep their names only if nothing else renames them",
+                    source.size / (1024 * 1024),
+                    crate::limits::MAX_TEXT_BYTES / (1024 * 1024)
+                ),
+            )
+        });
+        return Ok((source, note));
     }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(&source.disk, e))?;
+    source.size = bytes.len() as u64;
+    source.content = match String::from_utf8(bytes) {
+        Ok(text) => Content::Text(text),
+        // Not UTF-8: no parser will take it; treat it as opaque bytes, name and all.
+        Err(e) => Content::Binary {
+            digest: *blake3::hash(e.as_bytes()).as_bytes(),
+        },
+    };
+    let Content::Text(text) = &source.content else {
+        return Ok((source, None));
+    };
+    let deep = match kind {
+        Kind::Html => crate::limits::html(text),
+        Kind::Css => crate::limits::css(text),
+        Kind::Js => crate::limits::js(text),
+        _ => None,
+    };
+    let note = deep.map(|deep| {
+        source.refused = true;
+        Diagnostic::warning(
+            &source.path,
+            Some(deep.line),
+            format!("{deep}: copied as it is, not parsed, minified or rewritten; the files it names by their names keep them"),
+        )
+    });
+    Ok((source, note))
 }
 
 #[cfg(test)]

@@ -45,7 +45,10 @@ pub fn run(plan: &Plan, hashed: &mut Hashed, site: &Site) {
         };
         let updated: Vec<(usize, String)> = (0..plan.files.len())
             .into_par_iter()
-            .filter(|&i| plan.files[i].source.kind == pass && !plan.files[i].frozen)
+            .filter(|&i| {
+                let file = &plan.files[i];
+                file.source.kind == pass && !file.frozen && !file.source.refused
+            })
             .filter_map(|i| {
                 let text = finals.text(i)?;
                 match pass {

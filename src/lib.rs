@@ -20,6 +20,7 @@ pub mod image;
 pub mod integrity;
 pub mod js;
 pub mod json;
+pub mod limits;
 pub mod names;
 pub mod output;
 pub mod plan;
@@ -363,11 +364,13 @@ fn purge_css(
     };
     let pages = texts(|f| f.body == Body::Html);
     // Every script, rewritten or kept as it is (a frozen framework chunk still renders markup).
-    let scripts = texts(|f| f.source.kind == Kind::Js);
+    let scripts = texts(|f| f.source.kind == Kind::Js && !f.source.refused);
+    let unparsed = texts(|f| matches!(f.source.kind, Kind::Js | Kind::Html) && f.source.refused);
     let sheets = texts(|f| f.body == (Body::Css { parsed: true }));
     let decision = css::purge::decide(
         &pages.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &scripts.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
+        &unparsed.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         &sheets.iter().map(|(_, t)| *t).collect::<Vec<_>>(),
         safelist,
         options,

@@ -23,11 +23,7 @@ fn build(args: &cli::BuildArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    if let Some(jobs) = settings.jobs {
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global();
-    }
+    workers(settings.jobs);
     let progress = terminal::TerminalProgress::new(args.quiet);
     match distill::build(&settings, &progress) {
         Ok(outcome) => {
@@ -51,11 +47,22 @@ fn build(args: &cli::BuildArgs) -> ExitCode {
     }
 }
 
+/// The worker threads: as many as asked for (0: one per core), with stacks sized for the
+/// nesting limits of `distill::limits` (parsers recurse once per level; deeper texts are not
+/// parsed at all).
+fn workers(jobs: Option<usize>) {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.map_or(0, |j| j.max(1)))
+        .stack_size(distill::limits::WORKER_STACK)
+        .build_global();
+}
+
 fn check(args: &cli::CheckArgs) -> ExitCode {
     let settings = match config::load(&args.dir, &args.overrides()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
+    workers(settings.jobs);
     let progress = terminal::TerminalProgress::new(true);
     match distill::check(&settings, &progress) {
         Ok(outcome) => {

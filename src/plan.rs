@@ -431,6 +431,15 @@ impl Plan {
 
 fn scan(file: &SourceFile, html_options: &crate::html::Options) -> Scanned {
     let mut diagnostics = Vec::new();
+    // Discover said why (nested too deep, too large); the guard searches its text for names.
+    if file.refused {
+        return Scanned {
+            body: Body::Opaque,
+            refs: Vec::new(),
+            lcp: None,
+            diagnostics,
+        };
+    }
     let Content::Text(text) = &file.content else {
         if matches!(file.kind, Kind::Html | Kind::Css | Kind::Js) {
             diagnostics.push(Diagnostic::warning(

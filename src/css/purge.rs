@@ -212,10 +212,12 @@ pub struct Decision {
     pub unsupported: Vec<Vec<String>>,
 }
 
-/// Decides which of the stylesheets' selectors the pages and scripts can use.
+/// Decides which of the stylesheets' selectors the pages and scripts can use. `unparsed` are
+/// pages and scripts too large or too deeply nested to parse: every word in them counts as used.
 pub fn decide(
     pages: &[&str],
     scripts: &[&str],
+    unparsed: &[&str],
     sheets: &[&str],
     safelist: &Safelist,
     options: Options,
@@ -251,6 +253,7 @@ pub fn decide(
     for (_, inline) in &per_page {
         tokens.extend(inline.iter().flat_map(|s| split(s)));
     }
+    tokens.extend(unparsed.iter().flat_map(|s| split(s)));
 
     // Every element name of every page: a selector whose rightmost compound names a class, id
     // or tag no page has cannot match, and is decided without the selector engine.
@@ -1070,6 +1073,7 @@ mod tests {
         let with = decide(
             &pages,
             &script,
+            &[],
             &[&sheet],
             &Safelist::default(),
             Options::default(),
@@ -1078,7 +1082,7 @@ mod tests {
             greedy: vec![regex::Regex::new("^never$").unwrap()],
             ..Safelist::default()
         };
-        let without = decide(&pages, &script, &[&sheet], &off, Options::default());
+        let without = decide(&pages, &script, &[], &[&sheet], &off, Options::default());
         let pruned = with.pruned[0].as_deref().expect("a first cut");
         assert!(
             pruned.len() < sheet.len() / 2,
@@ -1115,7 +1119,7 @@ mod tests {
             deep: vec![Name::parse("/^moda/").unwrap()],
             greedy: vec![],
         };
-        let keep = decide(&[page], &[], &[sheet], &safelist, Options::default()).keep;
+        let keep = decide(&[page], &[], &[], &[sheet], &safelist, Options::default()).keep;
         let kept: BTreeSet<&str> = keep.selectors.iter().map(String::as_str).collect();
         assert_eq!(
             kept,
@@ -1132,7 +1136,7 @@ mod tests {
             ..Safelist::default()
         };
         assert!(
-            decide(&[page], &[], &[sheet], &greedy, Options::default())
+            decide(&[page], &[], &[], &[sheet], &greedy, Options::default())
                 .keep
                 .selectors
                 .contains(".gone")
@@ -1147,6 +1151,7 @@ mod tests {
         let Decision { keep, removed, .. } = decide(
             &[page],
             &[script],
+            &[],
             &[sheet],
             &Safelist::default(),
             Options::default(),
@@ -1209,6 +1214,7 @@ mod tests {
         let keep = decide(
             &[page],
             &[react, angular],
+            &[],
             &[sheet],
             &Safelist::default(),
             Options::default(),
@@ -1231,6 +1237,7 @@ mod tests {
         let keep = decide(
             &[page],
             &[script],
+            &[],
             &[sheet],
             &Safelist::default(),
             Options::default(),

@@ -48,18 +48,11 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Summary, Error> {
     let jobs = jobs(plan, settings, already);
-    // Below `min_bytes` means "not worth it", except for an empty file, which is broken.
-    let empty: Vec<String> = plan
-        .files
-        .iter()
-        .filter(|f| is_raster(&f.source.path) && f.source.size == 0)
-        .map(|f| f.source.path.clone())
-        .collect();
-    for path in empty {
+    for (path, reason) in broken_small_images(plan, settings, already) {
         plan.diagnostics.push(Diagnostic::warning(
             &path,
             None,
-            "empty image file; passed through unchanged",
+            format!("{reason}; passed through unchanged"),
         ));
     }
     progress.stage("images", jobs.len() as u64);
@@ -117,6 +110,40 @@ fn jobs(plan: &Plan, settings: &Settings, already: &BTreeSet<String>) -> Vec<Job
                 file: i,
                 settings: job_settings,
             })
+        })
+        .collect()
+}
+
+/// Images below `min_bytes` are not worth processing, but one that is not the image its name
+/// says (empty, truncated, another format, a header claiming 65,535 × 65,535 pixels) is still
+/// broken: its header is read (a few kB at most) so that the warning names it.
+fn broken_small_images(
+    plan: &Plan,
+    settings: &Settings,
+    already: &BTreeSet<String>,
+) -> Vec<(String, String)> {
+    let images = &settings.images;
+    plan.files
+        .par_iter()
+        .filter(|f| {
+            is_raster(&f.source.path)
+                && !already.contains(&f.source.path)
+                && f.source.size < images.min_bytes
+        })
+        .filter_map(|f| {
+            let bytes = match std::fs::read(&f.source.disk) {
+                Ok(bytes) => bytes,
+                Err(e) => return Some((f.source.path.clone(), e.to_string())),
+            };
+            let max_pixels = images
+                .for_path(&f.source.path)
+                .map_or(crate::config::DEFAULT_MAX_PIXELS, |s| s.max_pixels);
+            let error = distill_imaging::probe(&bytes, max_pixels).err()?;
+            let reason = match error {
+                distill_imaging::Error::Empty => "empty image file".to_string(),
+                other => format!("not a valid image: {other}"),
+            };
+            Some((f.source.path.clone(), reason))
         })
         .collect()
 }
@@ -201,6 +228,7 @@ fn apply(plan: &mut Plan, results: Vec<Outcome>) -> Summary {
                     },
                     edited: false,
                     original: None,
+                    refused: false,
                 },
                 naming: Naming::Hash { strip: false },
                 body: Body::Opaque,

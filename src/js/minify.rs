@@ -181,7 +181,7 @@ pub fn minify_files(files: &mut [crate::discover::SourceFile], mode: Mode) -> Su
     }
     let done: Vec<u64> = files
         .par_iter_mut()
-        .filter(|f| f.kind == Kind::Js)
+        .filter(|f| f.kind == Kind::Js && !f.refused)
         .filter_map(|f| {
             let Content::Text(text) = &f.content else {
                 return None;
