@@ -311,6 +311,24 @@ fn read_file(path: String, disk: PathBuf) -> Result<(SourceFile, Option<Diagnost
     let Content::Text(text) = &source.content else {
         return Ok((source, None));
     };
+    let parse_limit = match kind {
+        Kind::Js => Some((crate::limits::MAX_PARSED_JS_BYTES, "JavaScript")),
+        Kind::Css => Some((crate::limits::MAX_PARSED_CSS_BYTES, "CSS")),
+        _ => None,
+    };
+    if let Some((limit, language)) = parse_limit.filter(|(limit, _)| source.size > *limit) {
+        source.refused = true;
+        let note = Diagnostic::note(
+            &source.path,
+            None,
+            format!(
+                "{:.1} MB of {language}, over distill's limit of {} MB for parsing it: copied as it is (not minified, purged or rewritten), searched as text (every word in it counts as used for CSS purging, and the files it names keep their names)",
+                source.size as f64 / (1024.0 * 1024.0),
+                limit / (1024 * 1024)
+            ),
+        );
+        return Ok((source, Some(note)));
+    }
     let deep = match kind {
         Kind::Html => crate::limits::html(text),
         Kind::Css => crate::limits::css(text),

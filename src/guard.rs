@@ -92,6 +92,7 @@ pub fn stale(plan: &Plan, hashed: &Hashed) -> Vec<Stale> {
                 .unwrap_or("");
             let bytes = text.as_bytes();
             let mut out = Vec::new();
+            let lines = crate::refs::Lines::new(text);
             for m in searcher.find_overlapping_iter(text) {
                 let (before, after) = (
                     m.start().checked_sub(1).map(|k| bytes[k]),
@@ -105,7 +106,7 @@ pub fn stale(plan: &Plan, hashed: &Hashed) -> Vec<Stale> {
                         out.push(Stale {
                             target,
                             by: j,
-                            line: crate::refs::line_of(text, m.start()),
+                            line: lines.line(m.start()),
                             found: text[m.start()..m.end()].to_string(),
                         });
                     }

@@ -257,7 +257,7 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         });
     }
     cancel::check()?;
-    staging.commit()?;
+    diagnostics.extend(staging.commit()?);
     lap("write", &mut timings);
 
     Ok(Outcome {
@@ -640,10 +640,8 @@ fn assemble(
             let compressible = source.kind.compressible(&source.path);
             let (sizes, compressed) = match &data {
                 Data::Text(text) => budget::measure(text.as_bytes(), compressible, keep_compressed),
-                Data::Copy(from) => {
-                    let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
-                    budget::measure(&bytes, compressible, keep_compressed)
-                }
+                Data::Copy(from) => budget::measure_file(from, compressible, keep_compressed)
+                    .map_err(|e| Error::io(from, e))?,
             };
             let links = file
                 .links

@@ -15,6 +15,18 @@
 /// parsed, minified or rewritten.
 pub const MAX_TEXT_BYTES: u64 = 50 * 1024 * 1024;
 
+/// JavaScript files larger than this are not parsed (nor minified or rewritten): swc's syntax
+/// tree takes about 25 times the source in memory (a 23 MB bundle: 650 MB, and as much again for
+/// the words CSS purging looks for), and two workers may parse at once. They are searched as
+/// text instead: every word in them counts as used, and what they name keeps its name.
+pub const MAX_PARSED_JS_BYTES: u64 = 4 * 1024 * 1024;
+
+/// CSS files larger than this are not parsed (nor purged, minified or rewritten): lightningcss
+/// and the purge stage together take about 25 times the source in memory (20 MB of Bootstrap:
+/// 550 MB). Real sheets stay far below it (a full Tailwind 2 development build is 3.6 MB).
+/// They are copied as they are, with a note; what they name keeps its name.
+pub const MAX_PARSED_CSS_BYTES: u64 = 8 * 1024 * 1024;
+
 /// CSS: nested blocks, functions and brackets together (`a{b{`, `:is(:is(`, `calc(calc(`).
 /// lightningcss's printer keeps its indentation in a `u8` (two per block, so it overflows past
 /// 127 blocks) and its selector parser takes about 23 kB of stack per `:is(`.

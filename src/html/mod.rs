@@ -15,7 +15,7 @@ use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 
 pub mod critical;
 
-use crate::refs::{RefKind, Reference, line_of};
+use crate::refs::{RefKind, Reference};
 
 /// What a rewrite asks of its caller, reference by reference, in document order.
 pub trait Resolve {
@@ -121,7 +121,7 @@ enum ScriptType {
 }
 
 struct State<'s, 'c> {
-    src: &'s str,
+    lines: crate::refs::Lines<'s>,
     sizes: &'s str,
     resolve: &'c mut dyn Resolve,
     script: ScriptType,
@@ -209,7 +209,7 @@ fn process(
     preload: Option<(&Picture, &str)>,
 ) -> Result<(String, Option<Lcp>), String> {
     let state = RefCell::new(State {
-        src,
+        lines: crate::refs::Lines::new(src),
         sizes: if options.sizes.is_empty() {
             "100vw"
         } else {
@@ -375,7 +375,7 @@ fn inline_text(chunk: &mut TextChunk, state: &mut State, inline: Inline) {
     }
     let body = std::mem::take(&mut state.text);
     let start = state.text_start.take().unwrap_or(0);
-    let first_line = line_of(state.src, start) - 1;
+    let first_line = state.lines.line(start) - 1;
     let images = state.images;
     let css = state.css;
     let new_body = {
@@ -449,7 +449,7 @@ fn shown(kind: RefKind) -> RefKind {
 
 fn attributes(el: &mut Element, state: &mut State, depths: &Depths) {
     let tag = el.tag_name();
-    let line = line_of(state.src, el.source_location().bytes().start);
+    let line = state.lines.line(el.source_location().bytes().start);
     // An `<img>` distill may turn into a `<picture>`: not already in one, no srcset of its own,
     // not opted out.
     let convertible = tag == "img"

@@ -37,6 +37,7 @@ pub fn scan(src: &str) -> Scan {
     let (program, start, bom) = (parsed.program, parsed.start, parsed.bom);
     let mut collector = Collector {
         src,
+        lines: crate::refs::Lines::new(src),
         start,
         bom,
         refs: Vec::new(),
@@ -223,6 +224,7 @@ pub fn rewrite(
 
 struct Collector<'a> {
     src: &'a str,
+    lines: crate::refs::Lines<'a>,
     start: BytePos,
     bom: usize,
     refs: Vec<Reference>,
@@ -276,7 +278,7 @@ impl Collector<'_> {
     }
 
     fn push(&mut self, url: String, kind: RefKind, span: std::ops::Range<usize>) {
-        let line = line_of(self.src, span.start);
+        let line = self.lines.line(span.start);
         self.refs.push(Reference {
             url,
             kind,

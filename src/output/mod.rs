@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::budget::{Compressed, Sizes};
 use crate::config::Encoding;
-use crate::diag::Error;
+use crate::diag::{Diagnostic, Error};
 use crate::discover::Kind;
 use crate::refs::RefKind;
 
@@ -83,7 +83,7 @@ impl Staging {
             .unwrap_or_else(|| "out".into());
         let path = parent.join(format!(".{name}.distill-staging-{}", std::process::id()));
         if path.exists() {
-            std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            remove_tree(&path).map_err(|e| Error::io(&path, e))?;
         }
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         std::fs::create_dir(&path).map_err(|e| Error::io(&path, e))?;
@@ -99,35 +99,76 @@ impl Staging {
     }
 
     /// Puts the staged folder in the target's place. The old target, if any, is removed
-    /// only after the new one is in place.
-    pub fn commit(mut self) -> Result<(), Error> {
-        if self.target.exists() {
+    /// only after the new one is in place. A copy of the old target that cannot be removed (a
+    /// folder in it the user made read-only, and the user may not change that) is named in the
+    /// warning returned.
+    pub fn commit(mut self) -> Result<Option<Diagnostic>, Error> {
+        let old = if self.target.exists() {
             if exchange(&self.path, &self.target).is_ok() {
                 // `self.path` now holds the old target.
                 self.committed = true;
-                let _ = std::fs::remove_dir_all(&self.path);
-                return Ok(());
+                self.path.clone()
+            } else {
+                let old = self.path.with_extension("old");
+                std::fs::rename(&self.target, &old).map_err(|e| Error::io(&self.target, e))?;
+                if let Err(e) = std::fs::rename(&self.path, &self.target) {
+                    let _ = std::fs::rename(&old, &self.target);
+                    return Err(Error::io(&self.target, e));
+                }
+                self.committed = true;
+                old
             }
-            let old = self.path.with_extension("old");
-            std::fs::rename(&self.target, &old).map_err(|e| Error::io(&self.target, e))?;
-            if let Err(e) = std::fs::rename(&self.path, &self.target) {
-                let _ = std::fs::rename(&old, &self.target);
-                return Err(Error::io(&self.target, e));
-            }
-            self.committed = true;
-            let _ = std::fs::remove_dir_all(&old);
         } else {
             std::fs::rename(&self.path, &self.target).map_err(|e| Error::io(&self.target, e))?;
             self.committed = true;
-        }
-        Ok(())
+            return Ok(None);
+        };
+        Ok(remove_tree(&old).err().map(|e| {
+            Diagnostic::warning(
+                &old.display().to_string(),
+                None,
+                format!("the previous contents of the folder, swapped out, could not be removed ({e}): delete it by hand"),
+            )
+        }))
     }
 }
+
+/// Removes a folder and everything in it. A folder without write permission (a read-only
+/// `vendor/` copied from a package, say) keeps its entries from being removed, so on failure
+/// every folder is made writable by its owner and the removal tried again.
+pub fn remove_tree(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if path.exists() => {
+            make_writable(path);
+            std::fs::remove_dir_all(path).map_err(|_| e)
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+fn make_writable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in walkdir::WalkDir::new(path)
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        if entry.file_type().is_dir()
+            && let Ok(meta) = entry.metadata()
+        {
+            let mode = meta.permissions().mode() | 0o700;
+            let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn make_writable(_: &Path) {}
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = remove_tree(&self.path);
         }
     }
 }

@@ -57,6 +57,7 @@ async function open(context) {
 }
 
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: "block" });
+context.setDefaultTimeout(90000); // a loaded 2-core machine runs several browsers at once
 for (const route of matrix.routes) {
   const { page, errors, bad } = await open(context);
   const response = await page.goto(at(route), { waitUntil: "networkidle" });
@@ -108,6 +109,7 @@ await context.close();
 if (matrix.service_worker) {
   // A fresh context with service workers on: install, then what the worker precached.
   const swContext = await browser.newContext();
+  swContext.setDefaultTimeout(90000); // a loaded 2-core machine runs several browsers at once
   const { page, errors, bad } = await open(swContext);
   await page.goto(at(matrix.routes[0]), { waitUntil: "networkidle" });
   const cached = await page.evaluate(async () => {
@@ -142,6 +144,7 @@ if (shotsDir) {
     "caret-color:transparent!important;transition:none!important;animation:none!important}";
   for (const width of [375, 1280]) {
     const shotContext = await browser.newContext({ viewport: { width, height: 800 }, deviceScaleFactor: 1, serviceWorkers: "block" });
+    shotContext.setDefaultTimeout(90000); // a loaded 2-core machine runs several browsers at once
     for (const route of matrix.routes) {
       const page = await shotContext.newPage();
       await page.goto(at(route), { waitUntil: "networkidle" });

@@ -76,17 +76,43 @@ export function launch(extraArgs = []) {
   });
 }
 
-// Lazy images load only near the viewport: scrolls through the page, then waits for the
-// network, the images and the web fonts.
-export async function settle(page) {
-  await page.evaluate(async () => {
-    for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
-      window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 30));
+// Lazy images load only near the viewport: scrolls through the page, then waits until no request
+// of the page has been in flight for half a second, the images are complete and the web fonts
+// loaded. Playwright's waitForLoadState("networkidle") is not used here: it waits for a lifecycle
+// event that fires once per document, and on a busy CI machine it timed out (30 s) on a page that
+// had loaded; counting the requests the scroll started is what the screenshot needs, and a timeout
+// names the requests still pending.
+export async function settle(page, { quietMs = 500, timeout = 60000 } = {}) {
+  const pending = new Set();
+  const start = (r) => pending.add(r);
+  const end = (r) => pending.delete(r);
+  page.on("request", start);
+  page.on("requestfinished", end);
+  page.on("requestfailed", end);
+  try {
+    await page.evaluate(async () => {
+      for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
+        window.scrollTo(0, y);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      window.scrollTo(0, 0);
+    });
+    const began = Date.now();
+    let quietSince = Date.now();
+    for (;;) {
+      if (pending.size > 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= quietMs) break;
+      if (Date.now() - began > timeout) {
+        const urls = [...pending].map((r) => r.url()).join(", ");
+        throw new Error(`${page.url()}: requests still pending after ${timeout} ms: ${urls}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    window.scrollTo(0, 0);
-  });
-  await page.waitForLoadState("networkidle");
+  } finally {
+    page.off("request", start);
+    page.off("requestfinished", end);
+    page.off("requestfailed", end);
+  }
   await page
     .waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 10000 })
     .catch(() => {});
