@@ -314,6 +314,7 @@ fn read_file(path: String, disk: PathBuf) -> Result<(SourceFile, Option<Diagnost
     let parse_limit = match kind {
         Kind::Js => Some((crate::limits::MAX_PARSED_JS_BYTES, "JavaScript")),
         Kind::Css => Some((crate::limits::MAX_PARSED_CSS_BYTES, "CSS")),
+        Kind::Html => Some((crate::limits::MAX_PARSED_HTML_BYTES, "HTML")),
         _ => None,
     };
     if let Some((limit, language)) = parse_limit.filter(|(limit, _)| source.size > *limit) {

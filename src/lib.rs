@@ -700,7 +700,20 @@ fn add_headers(
     let existing_index = files.iter().position(|f| f.path == headers::FILE);
     let existing = match existing_index.map(|i| &files[i].data) {
         Some(Data::Copy(path)) => {
-            Some(std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?)
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            match String::from_utf8(bytes) {
+                Ok(text) => Some(text),
+                // Its rules cannot be read, so they cannot be merged: the file is kept as it
+                // is, without distill's caching rules (a slower site, not a broken one).
+                Err(_) => {
+                    diagnostics.push(Diagnostic::warning(
+                        headers::FILE,
+                        None,
+                        "not UTF-8, so its rules cannot be read: copied as it is, without distill's caching and security headers",
+                    ));
+                    return Ok(());
+                }
+            }
         }
         Some(Data::Text(t)) => Some(t.clone()),
         None => None,

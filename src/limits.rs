@@ -27,6 +27,11 @@ pub const MAX_PARSED_JS_BYTES: u64 = 4 * 1024 * 1024;
 /// They are copied as they are, with a note; what they name keeps its name.
 pub const MAX_PARSED_CSS_BYTES: u64 = 8 * 1024 * 1024;
 
+/// HTML files larger than this are not parsed (nor rewritten): a DOM node costs scraper about a
+/// hundred bytes, so 20 MB of nothing but `<!-->` took 600 MB (20 MB of a real Bootstrap page,
+/// 400 MB). Pages this large are generated reports and single-page manuals, rare on a site.
+pub const MAX_PARSED_HTML_BYTES: u64 = 8 * 1024 * 1024;
+
 /// CSS: nested blocks, functions and brackets together (`a{b{`, `:is(:is(`, `calc(calc(`).
 /// lightningcss's printer keeps its indentation in a `u8` (two per block, so it overflows past
 /// 127 blocks) and its selector parser takes about 23 kB of stack per `:is(`.

@@ -643,3 +643,53 @@ fn twenty_mb_minified_bundle() {
     assert!(page.contains(&names["js/bundle.js"]), "{page}");
     eprintln!("20 MB bundle: {:.1} s, {} MB peak", run.secs, run.peak_mb);
 }
+
+/// Found by `tests/fuzz.rs` (seed 0x5eedd157111, iteration 101): a `_headers` file that is not
+/// UTF-8 stopped the whole run (exit 2). Its rules cannot be merged, so it is kept as it is.
+#[test]
+fn headers_file_that_is_not_utf8() {
+    let mut bytes = std::fs::read(example_site().join("_headers")).unwrap();
+    bytes.splice(10..10, *b"\xff\xfe\x80");
+    let case = hostile("_headers", bytes.clone(), &["not UTF-8"]);
+    assert!(std::fs::read(case.out().join("_headers")).unwrap() == bytes);
+}
+
+/// Found by `tests/fuzz.rs` (seed 0x5eedd157111, iteration 339): 8 MB of NUL bytes in a page
+/// peaked at 650 MB, most of it scraper keeping one parse error per NUL. The page is parsed
+/// (it is under the 8 MB limit for HTML) and no longer keeps them.
+#[test]
+fn page_with_8_mb_of_nul_bytes() {
+    let mut page = b"<!doctype html><title>nul</title><body><p>".to_vec();
+    page.extend(std::iter::repeat_n(0u8, 8_000_000));
+    let case = build_with(&[("nul.html", page)], &[]);
+    assert_eq!(case.run.code, Some(0), "{}", case.run.stderr);
+    assert!(case.run.peak_mb <= 200, "{} MB peak", case.run.peak_mb);
+    assert_valid_files_unchanged(&case, &["nul"]);
+    eprintln!(
+        "nul.html: {:.2} s, {} MB peak",
+        case.run.secs, case.run.peak_mb
+    );
+}
+
+/// 20 MB of empty comments: four million DOM nodes if parsed (600 MB), so over the 8 MB limit
+/// for HTML it is searched as text; its four million words `--` are one entry of the purge's set.
+#[test]
+fn twenty_mb_of_empty_comments() {
+    let mut page = b"<!doctype html><title>c</title><body>".to_vec();
+    page.extend("<!-->".repeat(4_000_000).bytes());
+    let case = build_with(&[("comments.html", page.clone())], &["-v"]);
+    assert_eq!(case.run.code, Some(0), "{}", case.run.stderr);
+    assert!(
+        case.run
+            .stderr
+            .contains("comments.html: 19.1 MB of HTML, over distill's limit of 8 MB"),
+        "{}",
+        case.run.stderr
+    );
+    assert!(case.run.peak_mb <= 150, "{} MB peak", case.run.peak_mb);
+    assert_copied(&case, "comments.html", &page);
+    eprintln!(
+        "comments.html: {:.2} s, {} MB peak",
+        case.run.secs, case.run.peak_mb
+    );
+}
