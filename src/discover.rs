@@ -308,28 +308,13 @@ fn read_file(path: String, disk: PathBuf) -> Result<(SourceFile, Option<Diagnost
             digest: *blake3::hash(e.as_bytes()).as_bytes(),
         },
     };
+    if let Some(note) = too_large_to_parse(&source) {
+        source.refused = true;
+        return Ok((source, Some(note)));
+    }
     let Content::Text(text) = &source.content else {
         return Ok((source, None));
     };
-    let parse_limit = match kind {
-        Kind::Js => Some((crate::limits::MAX_PARSED_JS_BYTES, "JavaScript")),
-        Kind::Css => Some((crate::limits::MAX_PARSED_CSS_BYTES, "CSS")),
-        Kind::Html => Some((crate::limits::MAX_PARSED_HTML_BYTES, "HTML")),
-        _ => None,
-    };
-    if let Some((limit, language)) = parse_limit.filter(|(limit, _)| source.size > *limit) {
-        source.refused = true;
-        let note = Diagnostic::note(
-            &source.path,
-            None,
-            format!(
-                "{:.1} MB of {language}, over distill's limit of {} MB for parsing it: copied as it is (not minified, purged or rewritten), searched as text (every word in it counts as used for CSS purging, and the files it names keep their names)",
-                source.size as f64 / (1024.0 * 1024.0),
-                limit / (1024 * 1024)
-            ),
-        );
-        return Ok((source, Some(note)));
-    }
     let deep = match kind {
         Kind::Html => crate::limits::html(text),
         Kind::Css => crate::limits::css(text),
@@ -345,6 +330,30 @@ fn read_file(path: String, disk: PathBuf) -> Result<(SourceFile, Option<Diagnost
         )
     });
     Ok((source, note))
+}
+
+/// The note for a script, sheet or page over its parsing limit ([`crate::limits`]): it is
+/// refused (searched as text, copied as it is). Text only: bytes that are not UTF-8 are opaque
+/// anyway.
+fn too_large_to_parse(source: &SourceFile) -> Option<Diagnostic> {
+    let (limit, language) = match source.kind {
+        Kind::Js => (crate::limits::MAX_PARSED_JS_BYTES, "JavaScript"),
+        Kind::Css => (crate::limits::MAX_PARSED_CSS_BYTES, "CSS"),
+        Kind::Html => (crate::limits::MAX_PARSED_HTML_BYTES, "HTML"),
+        _ => return None,
+    };
+    if source.size <= limit || !matches!(source.content, Content::Text(_)) {
+        return None;
+    }
+    Some(Diagnostic::note(
+        &source.path,
+        None,
+        format!(
+            "{:.1} MB of {language}, over distill's limit of {} MB for parsing it: copied as it is (not minified, purged or rewritten), searched as text (every word in it counts as used for CSS purging, and the files it names keep their names)",
+            source.size as f64 / (1024.0 * 1024.0),
+            limit / (1024 * 1024)
+        ),
+    ))
 }
 
 #[cfg(test)]

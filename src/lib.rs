@@ -691,6 +691,26 @@ fn assemble(
         .collect()
 }
 
+/// The site's own `_headers`, if it has one; a warning instead when it is not UTF-8: its rules
+/// cannot be read, so they cannot be merged, and the file is kept as it is without distill's
+/// caching rules (a slower site, not a broken one).
+fn existing_headers(data: Option<&Data>) -> Result<Result<Option<String>, Diagnostic>, Error> {
+    Ok(match data {
+        Some(Data::Copy(path)) => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            String::from_utf8(bytes).map(Some).map_err(|_| {
+                Diagnostic::warning(
+                    headers::FILE,
+                    None,
+                    "not UTF-8, so its rules cannot be read: copied as it is, without distill's caching and security headers",
+                )
+            })
+        }
+        Some(Data::Text(t)) => Ok(Some(t.clone())),
+        None => Ok(None),
+    })
+}
+
 /// Writes (or merges into) `_headers`.
 fn add_headers(
     files: &mut Vec<OutputFile>,
@@ -698,25 +718,12 @@ fn add_headers(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
     let existing_index = files.iter().position(|f| f.path == headers::FILE);
-    let existing = match existing_index.map(|i| &files[i].data) {
-        Some(Data::Copy(path)) => {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            match String::from_utf8(bytes) {
-                Ok(text) => Some(text),
-                // Its rules cannot be read, so they cannot be merged: the file is kept as it
-                // is, without distill's caching rules (a slower site, not a broken one).
-                Err(_) => {
-                    diagnostics.push(Diagnostic::warning(
-                        headers::FILE,
-                        None,
-                        "not UTF-8, so its rules cannot be read: copied as it is, without distill's caching and security headers",
-                    ));
-                    return Ok(());
-                }
-            }
+    let existing = match existing_headers(existing_index.map(|i| &files[i].data))? {
+        Ok(text) => text,
+        Err(warning) => {
+            diagnostics.push(warning);
+            return Ok(());
         }
-        Some(Data::Text(t)) => Some(t.clone()),
-        None => None,
     };
     let not_served = |p: &str| matches!(p, "_headers" | "_redirects" | "_routes.json");
     let mut served: Vec<headers::Served> = files

@@ -83,7 +83,6 @@ fn files(dir: &Path) -> Vec<String> {
 /// One mutation of `bytes`; `other` is another file of the site, for splices. Returns what it
 /// did, for the finding's report.
 fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, other: &[u8]) -> String {
-    let at = |rng: &mut Rng, len: usize| rng.below(len + 1);
     match rng.below(9) {
         0 => {
             let cut = at(rng, bytes.len());
@@ -107,61 +106,10 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, other: &[u8]) -> String {
             bytes.splice(i..i, noise);
             format!("{n} random bytes at {i}")
         }
-        3 => {
-            let (open, close) = *rng.pick(&[
-                ("(", ")"),
-                ("[", "]"),
-                ("{", "}"),
-                ("<div>", "</div>"),
-                (":is(", ")"),
-                ("calc(", ")"),
-                ("@media screen{", "}"),
-                ("a||", ""),
-                ("!", ""),
-                ("<ul><li>", ""),
-                ("`${", "}`"),
-                ("/*", ""),
-                ("<!--", ""),
-            ]);
-            let depth = *rng.pick(&[20, 150, 600, 5_000, 50_000]);
-            let i = at(rng, bytes.len());
-            let closed = rng.below(2) == 0;
-            let mut insert = open.repeat(depth).into_bytes();
-            if closed {
-                insert.extend(close.repeat(depth).bytes());
-            }
-            bytes.splice(i..i, insert);
-            format!("{open:?} x {depth} at {i} (closed: {closed})")
-        }
-        4 => {
-            let i = at(rng, bytes.len());
-            let n = *rng.pick(&[10_000, 1_000_000, 8_000_000]);
-            let c = *rng.pick(b"a\"'/\\ \n0-\0");
-            bytes.splice(i..i, std::iter::repeat_n(c, n));
-            format!("{n} x {:?} at {i}", c as char)
-        }
-        5 => {
-            let i = at(rng, bytes.len());
-            let choices: [&[u8]; 5] = [
-                b"\xff",
-                b"\xc3\x28",
-                b"\xe2\x82",
-                b"\xed\xa0\x80",
-                b"\xf4\x90\x80\x80",
-            ];
-            let bad = *rng.pick(&choices);
-            bytes.splice(i..i, bad.iter().copied());
-            format!("invalid UTF-8 at {i}")
-        }
-        6 => {
-            let i = at(rng, bytes.len());
-            let from = rng.below(other.len());
-            let len = rng
-                .below(other.len() - from.min(other.len()) + 1)
-                .min(65_536);
-            bytes.splice(i..i, other[from..from + len].iter().copied());
-            format!("{len} bytes of another file at {i}")
-        }
+        3 => nest(rng, bytes),
+        4 => long_run(rng, bytes),
+        5 => invalid_utf8(rng, bytes),
+        6 => splice_other(rng, bytes, other),
         7 => {
             // A header field at its maximum: image dimensions, lengths.
             let i = rng.below(bytes.len().clamp(1, 64));
@@ -170,20 +118,86 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, other: &[u8]) -> String {
             }
             format!("0xff x 4 at {i}")
         }
-        _ => {
-            let from = rng.below(bytes.len().max(1));
-            let len = (1 + rng.below(4096)).min(bytes.len() - from.min(bytes.len()));
-            let times = *rng.pick(&[10, 1_000, 20_000]);
-            let piece = bytes[from.min(bytes.len())..from.min(bytes.len()) + len].to_vec();
-            let mut repeated = Vec::with_capacity(piece.len() * times);
-            for _ in 0..times {
-                repeated.extend_from_slice(&piece);
-            }
-            repeated.truncate(30 << 20);
-            bytes.splice(from..from, repeated);
-            format!("{len} bytes repeated {times} times at {from}")
-        }
+        _ => repeat_piece(rng, bytes),
     }
+}
+
+/// A position in (or at the end of) a text of `len` bytes.
+fn at(rng: &mut Rng, len: usize) -> usize {
+    rng.below(len + 1)
+}
+
+fn nest(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
+    let (open, close) = *rng.pick(&[
+        ("(", ")"),
+        ("[", "]"),
+        ("{", "}"),
+        ("<div>", "</div>"),
+        (":is(", ")"),
+        ("calc(", ")"),
+        ("@media screen{", "}"),
+        ("a||", ""),
+        ("!", ""),
+        ("<ul><li>", ""),
+        ("`${", "}`"),
+        ("/*", ""),
+        ("<!--", ""),
+    ]);
+    let depth = *rng.pick(&[20, 150, 600, 5_000, 50_000]);
+    let i = at(rng, bytes.len());
+    let closed = rng.below(2) == 0;
+    let mut insert = open.repeat(depth).into_bytes();
+    if closed {
+        insert.extend(close.repeat(depth).bytes());
+    }
+    bytes.splice(i..i, insert);
+    format!("{open:?} x {depth} at {i} (closed: {closed})")
+}
+
+fn long_run(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
+    let i = at(rng, bytes.len());
+    let n = *rng.pick(&[10_000, 1_000_000, 8_000_000]);
+    let c = *rng.pick(b"a\"'/\\ \n0-\0");
+    bytes.splice(i..i, std::iter::repeat_n(c, n));
+    format!("{n} x {:?} at {i}", c as char)
+}
+
+fn invalid_utf8(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
+    let i = at(rng, bytes.len());
+    let choices: [&[u8]; 5] = [
+        b"\xff",
+        b"\xc3\x28",
+        b"\xe2\x82",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+    ];
+    let bad = *rng.pick(&choices);
+    bytes.splice(i..i, bad.iter().copied());
+    format!("invalid UTF-8 at {i}")
+}
+
+fn splice_other(rng: &mut Rng, bytes: &mut Vec<u8>, other: &[u8]) -> String {
+    let i = at(rng, bytes.len());
+    let from = rng.below(other.len());
+    let len = rng
+        .below(other.len() - from.min(other.len()) + 1)
+        .min(65_536);
+    bytes.splice(i..i, other[from..from + len].iter().copied());
+    format!("{len} bytes of another file at {i}")
+}
+
+fn repeat_piece(rng: &mut Rng, bytes: &mut Vec<u8>) -> String {
+    let from = rng.below(bytes.len().max(1));
+    let len = (1 + rng.below(4096)).min(bytes.len() - from.min(bytes.len()));
+    let times = *rng.pick(&[10, 1_000, 20_000]);
+    let piece = bytes[from.min(bytes.len())..from.min(bytes.len()) + len].to_vec();
+    let mut repeated = Vec::with_capacity(piece.len() * times);
+    for _ in 0..times {
+        repeated.extend_from_slice(&piece);
+    }
+    repeated.truncate(30 << 20);
+    bytes.splice(from..from, repeated);
+    format!("{len} bytes repeated {times} times at {from}")
 }
 
 /// Makes iteration `i`'s site under `dir`; returns what was mutated.
