@@ -117,7 +117,8 @@ describe('DISTILL_BINARY', () => {
   test('SIGINT is forwarded and distill\'s exit code 130 comes back', { skip: !posix && 'signals' }, async () => {
     const ready = join(tmp, 'int-ready');
     // Like distill: Ctrl-C raises a flag, the run cleans up and exits 130.
-    const fake = fakeBinary('interruptible', `trap 'exit 130' INT; touch "${ready}"; while :; do sleep 0.05; done`);
+    // Gives up after 30 s (exit 99), so a signal that never arrives fails the test, not hangs it.
+    const fake = fakeBinary('interruptible', `trap 'exit 130' INT; touch "${ready}"; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done; exit 99`);
     const r = await distill(bare, [], { DISTILL_BINARY: fake }, { onSpawn: (child) => signalWhenReady(child, ready, 'SIGINT') });
     assert.deepEqual([r.code, r.signal], [130, null]);
   });

@@ -16,18 +16,25 @@ try {
   process.exit(2);
 }
 
-const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', windowsHide: false });
-
 // A signal sent to the launcher goes to distill too (on Ctrl-C the terminal has already sent it
 // to both; distill only raises a flag, so receiving it twice is harmless). While a handler is
-// installed Node does not die of the signal, so distill can finish cleaning up first.
+// installed Node does not die of the signal, so distill can finish cleaning up first. The
+// handlers go in before distill starts: a signal that came between the spawn and them would
+// have killed the launcher and left distill running without it (seen on a loaded CI machine);
+// one that comes before the spawn is passed on as soon as distill exists.
 const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+let child = null;
+let pending = null;
 const forward = (signal) => {
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (child === null) pending = signal;
+  else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 };
 for (const signal of forwarded) {
   if (process.platform !== 'win32' || signal === 'SIGINT') process.on(signal, forward);
 }
+
+child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', windowsHide: false });
+if (pending !== null) forward(pending);
 
 child.on('error', (error) => {
   process.stderr.write(`distill-cli: could not run ${binary}: ${error.message}\n`);
