@@ -693,3 +693,20 @@ fn twenty_mb_of_empty_comments() {
         case.run.secs, case.run.peak_mb
     );
 }
+
+/// Under `--strict` a hostile file's warning fails the run: exit 2, the file named, nothing
+/// written.
+#[test]
+fn strict_turns_the_warning_into_a_failure() {
+    let case = build_with(
+        &[("deep-strict.css", nest(".a{", "", "}", 10_000))],
+        &["--strict"],
+    );
+    assert_eq!(case.run.code, Some(2), "{}", case.run.stderr);
+    assert!(
+        case.run.stderr.contains("deep-strict.css"),
+        "{}",
+        case.run.stderr
+    );
+    assert!(!case.out().exists());
+}
