@@ -64,7 +64,6 @@ fn root() -> PathBuf {
 /// Relative paths of the files of `dir`, sorted.
 fn files(dir: &Path) -> Vec<String> {
     let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::discover::Kind;
 use crate::output::manifest::Manifest;
 pub use settings::{BudgetSettings, Compression, Growth, Limit};
-pub use sizes::{BROTLI_11_UP_TO, Compressed, Sizes, brotli, gzip, measure, measure_file};
+pub use sizes::{BROTLI_11_UP_TO, Compressed, Sizes, measure, measure_file};
 
 /// The JSON report's schema version; bumped on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;

@@ -167,23 +167,6 @@ fn brotli_writer(sink: Sink, len: u64, quality: u32) -> brotli::CompressorWriter
     brotli::CompressorWriter::with_params(sink, 1 << 16, &params)
 }
 
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::new(levels(bytes.len() as u64).0),
-    );
-    // Writing into a Vec cannot fail.
-    encoder.write_all(bytes).expect("write to Vec");
-    encoder.finish().expect("write to Vec")
-}
-
-pub fn brotli(bytes: &[u8]) -> Vec<u8> {
-    let len = bytes.len() as u64;
-    let mut writer = brotli_writer(Sink::Keep(Vec::new()), len, levels(len).1);
-    writer.write_all(bytes).expect("write to Vec");
-    writer.into_inner().into_body().expect("kept")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,10 +139,7 @@ pub fn extract(page: &Page, sheets: &[(&Prepared, &str)], style: Style) -> Criti
         .into_iter()
         .partition(|r| matches!(r, CssRule::Keyframes(_) | CssRule::FontFace(_)));
     let said = print(rest.clone(), Style::default());
-    let words: HashSet<&str> = said
-        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: HashSet<&str> = super::words(&said).collect();
     let lower = said.to_lowercase();
     let mut fonts = Vec::new();
     let mut kept = Vec::new();

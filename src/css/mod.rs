@@ -28,6 +28,13 @@ use lightningcss::visitor::{Visit, VisitTypes, Visitor};
 
 use crate::refs::{RefKind, Reference};
 
+/// The words a script, page, style or sheet may name a class, id, keyframes or font by: runs of
+/// letters, digits, `-` and `_`. Purge, its first cut and critical CSS all read words this way.
+pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty())
+}
+
 #[derive(Debug, Default)]
 pub struct Scan {
     pub refs: Vec<Reference>,

@@ -306,11 +306,7 @@ fn parts(selector: &str) -> Option<Parts> {
                     text.extend(chars.get(j));
                     j += 1;
                 }
-                words.extend(
-                    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_string),
-                );
+                words.extend(super::words(&text).map(str::to_string));
                 i = j + 1;
             }
             '.' | '#' => {

@@ -239,12 +239,7 @@ pub fn decide(
             (index(&dom), inline)
         })
         .collect();
-    let split = |s: &str| -> Vec<String> {
-        s.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
+    let split = |s: &str| -> Vec<String> { super::words(s).map(str::to_string).collect() };
     let mut tokens: HashSet<String> = scripts
         .par_iter()
         .flat_map_iter(|s| crate::js::strings(s))
@@ -253,10 +248,7 @@ pub fn decide(
     // Word by word into the set, not through a `Vec` of every word: an unparsed 20 MB page of
     // `<!-->` is four million words "--", 160 MB as a list, one entry in the set.
     let mut add_words = |text: &str| {
-        for word in text
-            .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-            .filter(|t| !t.is_empty())
-        {
+        for word in super::words(text) {
             if !tokens.contains(word) {
                 tokens.insert(word.to_string());
             }
@@ -528,10 +520,7 @@ fn unused_definitions(
         used.push_str(&f.text);
         used.push('\n');
     }
-    let words: HashSet<&str> = used
-        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: HashSet<&str> = super::words(&used).collect();
     let lower = used.to_lowercase();
     for f in &found {
         if options.keyframes {

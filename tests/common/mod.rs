@@ -37,17 +37,23 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Runs `distill ARGS` with `cwd` as the working directory.
-pub fn distill(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_distill"))
+/// `distill ARGS` with `cwd` as the working directory, in a plain CI environment (no colour
+/// settings or GitHub Actions variables from the caller's).
+pub fn distill_command(cwd: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_distill"));
+    command
         .args(args)
         .current_dir(cwd)
         .env("CI", "true")
         .env_remove("NO_COLOR")
         .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .expect("run distill")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    command
+}
+
+/// Runs `distill ARGS` with `cwd` as the working directory.
+pub fn distill(cwd: &Path, args: &[&str]) -> Output {
+    distill_command(cwd, args).output().expect("run distill")
 }
 
 pub fn stderr(output: &Output) -> String {
