@@ -231,6 +231,26 @@ pub struct BudgetsSection {
     pub pages: Vec<PageBudget>,
     #[serde(default)]
     pub files: Vec<FileBudget>,
+    /// The windows page weights (images, fonts) are worked out for; default: Lighthouse's
+    /// mobile and desktop.
+    pub viewports: Option<Vec<ViewportSpec>>,
+}
+
+/// `[[budgets.viewports]]`: a reference browser window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewportSpec {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    #[serde(default = "one")]
+    pub dpr: f32,
+    /// A touch screen without hover; default: width under 768 px.
+    pub mobile: Option<bool>,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 /// A limit: `"250 kB"` (a `max`), or `{ warn = "200 kB", max = "250 kB" }`.

@@ -107,11 +107,13 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
         && let Some(done) = already_distilled(previous, &discovered.files, settings)
     {
         let budgets = settings.budgets.enabled.then(|| {
+            let weights = weigh_site(previous, settings, &|f| read_text(root, f));
             budget::evaluate(&budget::Input {
                 manifest: previous,
                 vite: vite_manifest_text(&discovered.files).as_deref(),
                 settings: &settings.budgets,
                 baseline: baseline.as_ref(),
+                weights: Some(&weights),
             })
         });
         return Ok(Outcome {
@@ -223,11 +225,19 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
                 Data::Text(t) => Some(t.clone()),
                 Data::Copy(path) => std::fs::read_to_string(path).ok(),
             });
+        let by_path: std::collections::HashMap<&str, &OutputFile> =
+            files.iter().map(|f| (f.path.as_str(), f)).collect();
+        let read = |path: &str| match &by_path.get(path)?.data {
+            Data::Text(t) => Some(t.clone()),
+            Data::Copy(from) => std::fs::read_to_string(from).ok(),
+        };
+        let weights = weigh_site(&manifest, settings, &read);
         let mut report = budget::evaluate(&budget::Input {
             manifest: &manifest,
             vite: vite.as_deref(),
             settings: &settings.budgets,
             baseline: baseline.as_ref(),
+            weights: Some(&weights),
         });
         report.css_purged = purged.removed.clone();
         report.css_unparsed = purged.unparsed.clone();
@@ -431,6 +441,27 @@ fn vite_manifest_text(files: &[discover::SourceFile]) -> Option<String> {
     }
 }
 
+/// What each page loads at each reference viewport (`[budgets] viewports`), from the output's
+/// text files as `read` gives them.
+fn weigh_site(
+    manifest: &manifest::Manifest,
+    settings: &Settings,
+    read: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> budget::weights::SiteWeights {
+    let files: Vec<(&str, discover::Kind)> = manifest
+        .assets
+        .values()
+        .map(|a| (a.file.as_str(), a.kind))
+        .collect();
+    let site = settings.hash.site();
+    budget::weights::site(&files, read, &settings.budgets.viewports, &site)
+}
+
+/// A text file of the site at `root`; `None` when it cannot be read as UTF-8.
+fn read_text(root: &Path, file: &str) -> Option<String> {
+    std::fs::read_to_string(root.join(file)).ok()
+}
+
 fn read_baseline(settings: &Settings) -> Result<Option<budget::Report>, Error> {
     let Some(path) = &settings.baseline else {
         return Ok(None);
@@ -484,11 +515,13 @@ pub fn check(settings: &Settings, progress: &dyn Progress) -> Result<CheckOutcom
         .and_then(|text| manifest::read(&text))
         .filter(|m| folder_digest(&discovered.files) == m.output_digest);
     let evaluate = |manifest: &manifest::Manifest| {
+        let weights = weigh_site(manifest, settings, &|f| read_text(root, f));
         budget::evaluate(&budget::Input {
             manifest,
             vite: vite.as_deref(),
             settings: &settings.budgets,
             baseline: baseline.as_ref(),
+            weights: Some(&weights),
         })
     };
     if let Some(previous) = previous {

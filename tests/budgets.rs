@@ -413,7 +413,7 @@ max = "12 kB"
         failed,
         [
             "main bundle of /checkout/index.html",
-            "fonts of /about.html (and 2 more pages)",
+            "fonts of /about.html at mobile 412×823 @2.625x (and 2 more pages)",
             "assets/vendor.js (assets/vendor-*.js)",
         ]
     );

@@ -34,6 +34,8 @@ pub struct PageBundles {
     pub images: Vec<usize>,
     /// Fonts the main bundle's CSS references, and fonts the page preloads.
     pub fonts: Vec<usize>,
+    /// Images the main bundle's scripts name (a client-rendered page shows them).
+    pub script_images: Vec<usize>,
 }
 
 /// Edges between files, from the manifest and Vite's manifest.
@@ -277,11 +279,26 @@ impl<'m> Graph<'m> {
         for &f in main.iter().filter(|f| self.kinds[**f] == Kind::Css) {
             collect(self.assets[f]);
         }
+        let mut script_images = BTreeSet::new();
+        for &f in main.iter().filter(|f| self.kinds[**f] == Kind::Js) {
+            for (kind, targets) in &self.assets[f].references {
+                if *kind == RefKind::SourceMap {
+                    continue;
+                }
+                script_images.extend(
+                    targets
+                        .iter()
+                        .filter_map(index)
+                        .filter(|t| self.kinds[*t] == Kind::Image),
+                );
+            }
+        }
         PageBundles {
             main,
             routes,
             images: images.into_iter().collect(),
             fonts: fonts.into_iter().collect(),
+            script_images: script_images.into_iter().collect(),
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod graph;
 pub mod settings;
 mod sizes;
+pub mod weights;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -28,6 +29,9 @@ pub struct Report {
     pub generator: String,
     /// The size budgets compare.
     pub compression: Compression,
+    /// The windows the pages' images and fonts are worked out for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub viewports: Vec<weights::Viewport>,
     pub status: Status,
     pub summary: Summary,
     pub pages: Vec<Page>,
@@ -92,8 +96,41 @@ pub struct Page {
     /// Site path: `/index.html`.
     pub page: String,
     pub bundles: Vec<Bundle>,
+    /// The images a browser loads (with those on scroll) at the viewport where they weigh
+    /// most; every image the page names when it was not weighed (see `viewports`).
     pub images: Bytes,
+    /// The same for fonts.
     pub fonts: Bytes,
+    /// What the page loads at each reference viewport (empty: not weighed, a page too large
+    /// or deep to parse).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub viewports: Vec<PageWeight>,
+}
+
+/// A page's images and fonts at one viewport, as a browser picks them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PageWeight {
+    /// The viewport's name (`mobile`), described in [`Report::viewports`].
+    pub viewport: String,
+    /// Images loaded with the page (raw bytes: images go as they are).
+    pub images: u64,
+    /// Images loaded once the user scrolls to them (`loading="lazy"`).
+    pub images_on_scroll: u64,
+    pub fonts: u64,
+    /// Every file counted, largest first.
+    pub counted: Vec<Counted>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Counted {
+    /// Stable name.
+    pub name: String,
+    pub bytes: u64,
+    pub font: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_scroll: bool,
+    /// What asks for it.
+    pub why: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -188,6 +225,8 @@ pub struct Input<'a> {
     pub vite: Option<&'a str>,
     pub settings: &'a BudgetSettings,
     pub baseline: Option<&'a Report>,
+    /// What each page loads at each of `settings.viewports` (see [`weights::site`]).
+    pub weights: Option<&'a weights::SiteWeights>,
 }
 
 /// Measures every page's bundles and checks them.
@@ -239,6 +278,14 @@ pub fn evaluate(input: &Input) -> Report {
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
+
+    // Output path -> graph index, for the files the weights name.
+    let site_files: HashMap<&str, usize> = manifest
+        .assets
+        .values()
+        .enumerate()
+        .map(|(i, a)| (a.file.as_str(), i))
+        .collect();
 
     // Pages and their bundles.
     let mut pages = Vec::new();
@@ -339,10 +386,35 @@ pub fn evaluate(input: &Input) -> Report {
             }
         }
         // Images and fonts are sent as they are: their raw size counts.
+        let weighed = input
+            .weights
+            .and_then(|w| w.get(&asset.file))
+            .map(|loads| weigh(loads, &found.script_images, &site_files, &names, &sizes));
+        let labels = |v: Option<usize>| {
+            v.map(|v| format!(" at {}", input.settings.viewports[v].label()))
+                .unwrap_or_default()
+        };
+        let (images_at, fonts_at) = weighed.as_ref().map_or((None, None), |w| heaviest(w));
+        let (image_files, font_files) = match (&weighed, images_at, fonts_at) {
+            (Some(w), Some(i), Some(f)) => (w[i].1.clone(), w[f].2.clone()),
+            _ => (found.images.clone(), found.fonts.clone()),
+        };
         let mut page_totals = [Bytes::default(); 2];
-        for (slot, (kind, limit, files, what)) in [
-            (CheckKind::Images, limits.images, &found.images, "images"),
-            (CheckKind::Fonts, limits.fonts, &found.fonts, "fonts"),
+        for (slot, (kind, limit, files, what, at)) in [
+            (
+                CheckKind::Images,
+                limits.images,
+                &image_files,
+                "images",
+                labels(images_at),
+            ),
+            (
+                CheckKind::Fonts,
+                limits.fonts,
+                &font_files,
+                "fonts",
+                labels(fonts_at),
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -364,7 +436,7 @@ pub fn evaluate(input: &Input) -> Report {
                 t,
                 template.bytes.size,
                 limit,
-                format!("{what} of {page_path}"),
+                format!("{what} of {page_path}{at}"),
                 &format!("{page_path} {what}"),
                 &template.members,
                 Compression::None,
@@ -378,6 +450,15 @@ pub fn evaluate(input: &Input) -> Report {
             bundles: bundles.into_iter().map(|(b, _)| b).collect(),
             images,
             fonts,
+            viewports: weighed
+                .into_iter()
+                .flatten()
+                .zip(&input.settings.viewports)
+                .map(|((mut weight, _, _), viewport)| {
+                    weight.viewport = viewport.name.clone();
+                    weight
+                })
+                .collect(),
         });
     }
     pages.sort_by(|a, b| a.page.cmp(&b.page));
@@ -457,6 +538,11 @@ pub fn evaluate(input: &Input) -> Report {
         version: REPORT_VERSION,
         generator: format!("distill {}", env!("CARGO_PKG_VERSION")),
         compression,
+        viewports: if input.weights.is_some() {
+            input.settings.viewports.clone()
+        } else {
+            Vec::new()
+        },
         status: checks.first().map_or(Status::Pass, |c| c.status),
         summary: Summary {
             pages: pages.len(),
@@ -473,6 +559,90 @@ pub fn evaluate(input: &Input) -> Report {
         css_purged: BTreeMap::new(),
         css_unparsed: BTreeMap::new(),
     }
+}
+
+/// A page's weight at each viewport, with the graph indices of the images (with those on
+/// scroll) and fonts counted. Images the main bundle's scripts name count as loaded with the
+/// page at every viewport (a client-rendered page shows them).
+fn weigh(
+    loads: &[Vec<weights::Load>],
+    script_images: &[usize],
+    site_files: &HashMap<&str, usize>,
+    names: &[String],
+    sizes: &[Bytes],
+) -> Vec<(PageWeight, Vec<usize>, Vec<usize>)> {
+    loads
+        .iter()
+        .map(|loads| {
+            let mut weight = PageWeight {
+                viewport: String::new(),
+                images: 0,
+                images_on_scroll: 0,
+                fonts: 0,
+                counted: Vec::new(),
+            };
+            let (mut images, mut fonts) = (BTreeSet::new(), BTreeSet::new());
+            let scripts = script_images.iter().map(|&i| {
+                (
+                    i,
+                    false,
+                    false,
+                    "named by a script of the main bundle".to_string(),
+                )
+            });
+            let found = loads.iter().filter_map(|l| {
+                Some((
+                    *site_files.get(l.file.as_str())?,
+                    l.font,
+                    l.on_scroll,
+                    l.why.clone(),
+                ))
+            });
+            for (i, font, on_scroll, why) in found.chain(scripts) {
+                let fresh = if font {
+                    fonts.insert(i)
+                } else {
+                    images.insert(i)
+                };
+                if !fresh {
+                    continue;
+                }
+                let bytes = sizes[i].size;
+                match (font, on_scroll) {
+                    (true, _) => weight.fonts += bytes,
+                    (false, false) => weight.images += bytes,
+                    (false, true) => weight.images_on_scroll += bytes,
+                }
+                weight.counted.push(Counted {
+                    name: names[i].clone(),
+                    bytes,
+                    font,
+                    on_scroll,
+                    why,
+                });
+            }
+            weight
+                .counted
+                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.name.cmp(&b.name)));
+            (
+                weight,
+                images.into_iter().collect(),
+                fonts.into_iter().collect(),
+            )
+        })
+        .collect()
+}
+
+/// The viewports where a page's images (with those on scroll) and its fonts weigh most.
+fn heaviest(weighed: &[(PageWeight, Vec<usize>, Vec<usize>)]) -> (Option<usize>, Option<usize>) {
+    let max_by = |f: fn(&PageWeight) -> u64| {
+        // The first of equal ones: the order the viewports were given in.
+        (0..weighed.len()).rev().max_by_key(|&i| f(&weighed[i].0))
+    };
+    (
+        max_by(|w| w.images + w.images_on_scroll),
+        max_by(|w| w.fonts),
+    )
 }
 
 /// Bundles that several pages share (same files, same limit) are one check.

@@ -4,7 +4,8 @@
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{BudgetsSection, LimitSpec};
+use super::weights::Viewport;
+use crate::config::{BudgetsSection, LimitSpec, ViewportSpec};
 
 /// Which size a budget compares: what the server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -101,6 +102,8 @@ pub struct BudgetSettings {
     pub defaults: PageLimits,
     pub pages: Vec<PageRule>,
     pub files: Vec<FileRule>,
+    /// Page weights are worked out at each (at most eight).
+    pub viewports: Vec<Viewport>,
 }
 
 impl Default for BudgetSettings {
@@ -236,7 +239,40 @@ pub fn resolve(section: BudgetsSection) -> Result<BudgetSettings, String> {
         defaults,
         pages,
         files,
+        viewports: viewports(section.viewports)?,
     })
+}
+
+fn viewports(specs: Option<Vec<ViewportSpec>>) -> Result<Vec<Viewport>, String> {
+    let Some(specs) = specs else {
+        return Ok(Viewport::defaults());
+    };
+    if specs.is_empty() || specs.len() > 8 {
+        return Err("[[budgets.viewports]]: give one to eight".into());
+    }
+    let mut out: Vec<Viewport> = Vec::new();
+    for v in specs {
+        let at = format!("[[budgets.viewports]] {:?}", v.name);
+        if v.width == 0 || v.height == 0 || v.width > 10_000 || v.height > 10_000 {
+            return Err(format!(
+                "{at}: width and height must be 1 to 10000 CSS pixels"
+            ));
+        }
+        if !(v.dpr.is_finite() && (0.25..=8.0).contains(&v.dpr)) {
+            return Err(format!("{at}: dpr must be between 0.25 and 8"));
+        }
+        if v.name.trim().is_empty() || out.iter().any(|o| o.name == v.name) {
+            return Err(format!("{at}: each viewport needs a name of its own"));
+        }
+        out.push(Viewport {
+            mobile: v.mobile.unwrap_or(v.width < 768),
+            name: v.name,
+            width: v.width,
+            height: v.height,
+            dpr: v.dpr,
+        });
+    }
+    Ok(out)
 }
 
 fn limit<T: Copy>(

@@ -158,6 +158,7 @@ pub fn render(report: &Report) -> String {
         ));
     }
     out.push_str("</tbody>\n</table>\n");
+    weights(&mut out, report);
 
     out.push_str("<h2>Files</h2>\n<table id=\"files\" data-sortable>\n<thead><tr><th>File</th><th>Type</th><th class=\"num\">Size</th><th class=\"num\">gzip</th><th class=\"num\">brotli</th>");
     let with_change = report.baseline.is_some();
@@ -190,6 +191,49 @@ pub fn render(report: &Report) -> String {
     out.push_str("</tbody>\n</table>\n");
     out.push_str(&format!("<script>{SCRIPT}</script>\n</body>\n</html>\n"));
     out
+}
+
+/// Each page's images and fonts at each viewport, with every file counted and why.
+fn weights(out: &mut String, report: &Report) {
+    let Some(line) = super::viewports_line(report) else {
+        return;
+    };
+    out.push_str(&format!(
+        "<h2>Page weights</h2>\n<p id=\"viewports\">{}</p>\n<table id=\"weights\" data-sortable>\n<thead><tr><th>Page</th><th>Viewport</th><th class=\"num\">Images</th><th class=\"num\">On scroll</th><th class=\"num\">Fonts</th><th>Counted</th></tr></thead>\n<tbody>\n",
+        escape(&line)
+    ));
+    for page in &report.pages {
+        for w in &page.viewports {
+            let counted: Vec<String> = w
+                .counted
+                .iter()
+                .map(|c| {
+                    format!(
+                        "<li data-bytes=\"{}\">{} {}{} — {}</li>",
+                        c.bytes,
+                        escape(&c.name),
+                        escape(&crate::budget::kb(c.bytes)),
+                        if c.on_scroll { " (on scroll)" } else { "" },
+                        escape(&c.why)
+                    )
+                })
+                .collect();
+            out.push_str(&format!(
+                "<tr class=\"weight\" data-page=\"{}\" data-viewport=\"{}\"><td class=\"name\">{}</td><td>{}</td>{}{}{}<td><details><summary>{} file{}</summary><ul>{}</ul></details></td></tr>\n",
+                escape(&page.page),
+                escape(&w.viewport),
+                escape(&page.page),
+                escape(&w.viewport),
+                num(w.images),
+                num(w.images_on_scroll),
+                num(w.fonts),
+                w.counted.len(),
+                super::plural(w.counted.len()),
+                counted.join("")
+            ));
+        }
+    }
+    out.push_str("</tbody>\n</table>\n");
 }
 
 /// One bundle: heading, the bar of its files and its budget line.

@@ -79,6 +79,8 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
 
+    out.push_str(&weights(report));
+
     // Files: changed ones when there is a baseline, otherwise the largest.
     let mut files: Vec<_> = report
         .files
@@ -141,6 +143,31 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    out
+}
+
+/// Folded: each page's images and fonts at each viewport.
+fn weights(report: &Report) -> String {
+    let Some(line) = super::viewports_line(report) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "<details><summary>Page weights: {}</summary>\n\n| Page | Viewport | Images | On scroll | Fonts |\n|---|---|--:|--:|--:|\n",
+        cell(&line)
+    );
+    for page in &report.pages {
+        for w in &page.viewports {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                cell(&page.page),
+                cell(&w.viewport),
+                kb(w.images),
+                kb(w.images_on_scroll),
+                kb(w.fonts)
+            ));
+        }
+    }
+    out.push_str("\n</details>\n");
     out
 }
 

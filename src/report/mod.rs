@@ -293,6 +293,19 @@ pub fn verdict(report: &Report) -> String {
     }
 }
 
+/// `images and fonts as a browser loads them at mobile 412×823 @2.625x, desktop 1350×940 @1x`;
+/// `None` when no page was weighed.
+pub fn viewports_line(report: &Report) -> Option<String> {
+    if report.viewports.is_empty() || report.pages.iter().all(|p| p.viewports.is_empty()) {
+        return None;
+    }
+    let list: Vec<String> = report.viewports.iter().map(|v| v.label()).collect();
+    Some(format!(
+        "images and fonts per page as a browser loads them at {} (the largest counts for budgets)",
+        list.join(", ")
+    ))
+}
+
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

@@ -159,6 +159,27 @@ pub fn summary(outcome: &Outcome, elapsed: Duration) -> String {
     }
 }
 
+/// `-v`: each page's images (and those on scroll) and fonts at each viewport.
+fn weights(report: &crate::budget::Report) -> String {
+    let Some(line) = super::viewports_line(report) else {
+        return String::new();
+    };
+    let mut out = format!("{line}:\n");
+    for page in &report.pages {
+        for w in &page.viewports {
+            out.push_str(&format!(
+                "  {} ({}): images {} + {} on scroll, fonts {}\n",
+                page.page,
+                w.viewport,
+                bytes(w.images),
+                bytes(w.images_on_scroll),
+                bytes(w.fonts)
+            ));
+        }
+    }
+    out
+}
+
 /// The budgets table: a row per bundle (pages with identical bundles share one), with size,
 /// gzip, brotli, budget, change against the baseline and a bar of the budget used; then each
 /// failure and warning in full. `verbose` adds every passing check.
@@ -273,6 +294,7 @@ pub fn budgets(report: &crate::budget::Report, color: bool, verbose: bool) -> St
         for note in &report.notes {
             out.push_str(&format!("note: {note}\n"));
         }
+        out.push_str(&weights(report));
     }
     let s = &report.summary;
     let mut line = format!(
