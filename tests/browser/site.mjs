@@ -35,8 +35,10 @@ function readHeaders(dir) {
 // path (`/x/` also for `/x/index.html`); each request is pushed onto `requests` with its
 // status. Options: `base` ("/app/"): the site is served under that path (a sub-path deploy),
 // and anything outside it is a 404; `fallback` ("/index.html"): what a path with no file and
-// no extension gets (a single-page app's rewrite rule). Resolves to the origin and the server.
-export async function serve(dirArg, requests = [], { base = "/", fallback = null } = {}) {
+// no extension gets (a single-page app's rewrite rule); `length`: each response says its
+// Content-Length instead of being sent chunked, so the bytes a browser counts for a body are the
+// file's own (weights.mjs). Nothing is ever compressed. Resolves to the origin and the server.
+export async function serve(dirArg, requests = [], { base = "/", fallback = null, length = false } = {}) {
   const dir = path.resolve(dirArg);
   const rules = readHeaders(dir);
   const headersFor = (url) => {
@@ -60,7 +62,8 @@ export async function serve(dirArg, requests = [], { base = "/", fallback = null
     requests.push({ path: req.url, status: full ? 200 : 404 });
     if (!full) { res.writeHead(404); res.end("not found"); return; }
     const extra = headersFor(`${base}${path.relative(dir, full).split(path.sep).join("/")}`);
-    res.writeHead(200, { ...extra, "content-type": types[path.extname(full)] ?? "application/octet-stream" });
+    const sized = length ? { "content-length": fs.statSync(full).size } : {};
+    res.writeHead(200, { ...extra, ...sized, "content-type": types[path.extname(full)] ?? "application/octet-stream" });
     fs.createReadStream(full).pipe(res);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -81,8 +84,9 @@ export function launch(extraArgs = []) {
 // loaded. Playwright's waitForLoadState("networkidle") is not used here: it waits for a lifecycle
 // event that fires once per document, and on a busy CI machine it timed out (30 s) on a page that
 // had loaded; counting the requests the scroll started is what the screenshot needs, and a timeout
-// names the requests still pending.
-export async function settle(page, { quietMs = 500, timeout = 60000 } = {}) {
+// names the requests still pending. `scroll: false` leaves the page where it is (weights.mjs
+// tells what a page loads before any scrolling from what scrolling brings in).
+export async function settle(page, { quietMs = 500, timeout = 60000, scroll = true } = {}) {
   const pending = new Set();
   const start = (r) => pending.add(r);
   const end = (r) => pending.delete(r);
@@ -90,7 +94,7 @@ export async function settle(page, { quietMs = 500, timeout = 60000 } = {}) {
   page.on("requestfinished", end);
   page.on("requestfailed", end);
   try {
-    await page.evaluate(async () => {
+    if (scroll) await page.evaluate(async () => {
       for (let y = 0; y < document.documentElement.scrollHeight; y += 300) {
         window.scrollTo(0, y);
         await new Promise((r) => setTimeout(r, 30));

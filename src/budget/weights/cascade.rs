@@ -42,6 +42,9 @@ pub struct Computed {
     pub backgrounds: Vec<String>,
     /// A pseudo-element's `content`: `None` for `none`/`normal` (no box), else its text.
     pub content: Option<String>,
+    /// `width` and `max-width` as written (an image's `sizes="auto"` reads them).
+    pub width: Option<String>,
+    pub max_width: Option<String>,
 }
 
 impl Computed {
@@ -54,6 +57,8 @@ impl Computed {
             hidden: false,
             backgrounds: Vec::new(),
             content: None,
+            width: None,
+            max_width: None,
         }
     }
 
@@ -67,6 +72,8 @@ impl Computed {
             hidden: false,
             backgrounds: Vec::new(),
             content: None,
+            width: None,
+            max_width: None,
         }
     }
 }
@@ -198,6 +205,8 @@ fn reset(
         "display" => out.hidden = false,
         "background" | "background-image" => backgrounds.clear(),
         "content" => out.content = None,
+        "width" => out.width = None,
+        "max-width" => out.max_width = None,
         _ => {}
     }
 }
@@ -219,6 +228,8 @@ fn apply(
             *backgrounds = images(name, value).into_iter().map(|u| (u, base)).collect();
         }
         "content" => out.content = content(value),
+        "width" => out.width = Some(value.to_string()),
+        "max-width" => out.max_width = Some(value.to_string()),
         _ => {}
     }
 }

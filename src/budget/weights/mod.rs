@@ -14,6 +14,7 @@ pub mod sheet;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use scraper::{ElementRef, Html};
@@ -89,6 +90,21 @@ pub fn site(
             Some((file.to_string(), Sheet::parse(&text, viewports)?))
         })
         .collect();
+    let cache: Mutex<HashMap<String, Arc<HashSet<String>>>> = Mutex::new(HashMap::new());
+    let script_words = |file: &str| -> Option<Arc<HashSet<String>>> {
+        if let Some(words) = cache.lock().ok()?.get(file) {
+            return Some(words.clone());
+        }
+        let text = readable(file, crate::limits::MAX_PARSED_JS_BYTES, crate::limits::js)?;
+        let words: Arc<HashSet<String>> =
+            Arc::new(crate::css::words(&text).map(str::to_string).collect());
+        cache.lock().ok()?.insert(file.to_string(), words.clone());
+        Some(words)
+    };
+    let parts = Parts {
+        sheets: &sheets,
+        script_words: &script_words,
+    };
     files
         .par_iter()
         .filter(|(_, kind)| *kind == Kind::Html)
@@ -98,27 +114,36 @@ pub fn site(
                 crate::limits::MAX_PARSED_HTML_BYTES,
                 crate::limits::html,
             )?;
-            Some((
-                file.to_string(),
-                page(file, &html, &sheets, viewports, site),
-            ))
+            Some((file.to_string(), page(file, &html, &parts, viewports, site)))
         })
         .collect()
+}
+
+/// What pages share: the site's stylesheets, parsed, and the words of its scripts.
+pub struct Parts<'a> {
+    pub sheets: &'a HashMap<String, Sheet>,
+    /// The words of a script (by output path), as CSS purging reads them.
+    pub script_words: &'a (dyn Fn(&str) -> Option<Arc<HashSet<String>>> + Sync),
 }
 
 /// The files `html` (the page at site path `path`) loads at each viewport.
 pub fn page(
     path: &str,
     html: &str,
-    sheets: &HashMap<String, Sheet>,
+    parts: &Parts,
     viewports: &[Viewport],
     site: &Site,
 ) -> Vec<Vec<Load>> {
     let dom = Html::parse_document(html);
     let mut bases = vec![path.to_string()];
-    let used = stylesheets(&dom, path, sheets, viewports, site, &mut bases);
+    let used = stylesheets(&dom, path, parts.sheets, viewports, site, &mut bases);
     let referenced = referenced_vars(&used);
     let matches = match_rules(&dom, &used, &referenced);
+    let words = entry_words(&dom, path, parts, site);
+    let scripted = match &words {
+        Some(words) => scripted_rules(&used, &matches, words),
+        None => Vec::new(),
+    };
     viewports
         .iter()
         .enumerate()
@@ -129,10 +154,87 @@ pub fn page(
                 matches: &matches,
                 bases: &bases,
                 site,
+                scripted: words.is_some(),
             };
-            walk.run(&dom, &used)
+            let mut loads = walk.run(&dom, &used);
+            loads.extend(walk.scripted(&scripted));
+            dedupe(loads)
         })
         .collect()
+}
+
+/// The words of the scripts the page runs first (`<script src>`, `<link rel=modulepreload>`);
+/// `None` when it runs none.
+fn entry_words(dom: &Html, path: &str, parts: &Parts, site: &Site) -> Option<HashSet<String>> {
+    let mut words: Option<HashSet<String>> = None;
+    for el in dom.root_element().descendent_elements() {
+        let e = el.value();
+        let src = match e.name() {
+            "script" if e.attr("nomodule").is_none() => e.attr("src"),
+            "link"
+                if e.attr("rel")
+                    .is_some_and(|r| r.eq_ignore_ascii_case("modulepreload")) =>
+            {
+                e.attr("href")
+            }
+            _ => None,
+        };
+        let Some(Target::Site { path: file, .. }) = src.map(|s| urls::resolve(s, path, site))
+        else {
+            continue;
+        };
+        if let Some(found) = (parts.script_words)(&file) {
+            words
+                .get_or_insert_with(HashSet::new)
+                .extend(found.iter().cloned());
+        }
+    }
+    words
+}
+
+/// A rule with a background that matches nothing in the page, but whose element a script may
+/// create: every class and id of its rightmost compound is a word of the page's scripts
+/// (`innerHTML = '<p class="hero">'`, `className: "hero"`), as the purge decides.
+fn scripted_rules<'s>(
+    used: &'s [Used],
+    matches: &Matches,
+    words: &HashSet<String>,
+) -> Vec<Matched<'s>> {
+    let matched: HashSet<*const sheet::Rule> = matches
+        .values()
+        .flatten()
+        .map(|m| m.rule as *const sheet::Rule)
+        .collect();
+    let mut out = Vec::new();
+    let mut order = 0u32;
+    for u in used {
+        for rule in &u.sheet.get().rules {
+            order += 1;
+            let background = rule
+                .declarations
+                .iter()
+                .any(|d| d.name.starts_with("background"));
+            if !background || matched.contains(&(rule as *const sheet::Rule)) {
+                continue;
+            }
+            let scripted = rule.selectors.iter().find(|p| {
+                let (classes, ids, _) = &p.rightmost;
+                !(classes.is_empty() && ids.is_empty())
+                    && classes.iter().chain(ids).all(|n| words.contains(n))
+            });
+            if let Some(probe) = scripted {
+                out.push(Matched {
+                    rule,
+                    order,
+                    base: u.base,
+                    specificity: probe.specificity,
+                    pseudo: probe.pseudo,
+                    sheet: &u.applies,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The page's stylesheets in cascade order, `@import`s before the sheet importing them.
@@ -309,6 +411,8 @@ struct Walk<'w, 's> {
     matches: &'w Matches<'s>,
     bases: &'w [String],
     site: &'w Site<'w>,
+    /// The page runs scripts: an empty element with an `id` is where they render.
+    scripted: bool,
 }
 
 /// Text drawn with one font: family list, weight, italic.
@@ -351,7 +455,35 @@ impl<'w, 's> Walk<'w, 's> {
             .collect();
         let text = std::mem::take(&mut found.text);
         self.fonts(&declared, &text, &mut found);
-        dedupe(found.loads)
+        found.loads
+    }
+
+    /// The backgrounds of [`scripted_rules`] that apply at this viewport.
+    fn scripted(&self, rules: &[Matched]) -> Vec<Load> {
+        let mut found = Found::default();
+        for m in rules
+            .iter()
+            .filter(|m| m.sheet[self.v] && m.rule.applies[self.v])
+        {
+            let declarations: Vec<Sourced> = m
+                .rule
+                .declarations
+                .iter()
+                .filter(|d| !d.important)
+                .chain(m.rule.declarations.iter().filter(|d| d.important))
+                .map(|declaration| Sourced {
+                    declaration,
+                    base: m.base,
+                })
+                .collect();
+            let (_, backgrounds) = cascade::compute(&Computed::root(), &declarations);
+            self.backgrounds(
+                &backgrounds,
+                "background of an element a script creates",
+                &mut found,
+            );
+        }
+        found.loads
     }
 
     /// Computes an element, records what it loads; returns its values and whether it is hidden.
@@ -367,7 +499,7 @@ impl<'w, 's> Walk<'w, 's> {
         let mine = self.declarations(el, Pseudo::None, &user_agent, &inline);
         let (computed, backgrounds) = cascade::compute(parent, &mine);
         let hidden = parent_hidden || computed.hidden;
-        self.images(el, hidden, found);
+        self.images(el, &computed, hidden, found);
         if hidden {
             return (computed, hidden);
         }
@@ -379,6 +511,10 @@ impl<'w, 's> Walk<'w, 's> {
             .filter(|c| !c.is_whitespace())
             .collect();
         chars.extend(field_text(el));
+        if self.scripted && chars.is_empty() && is_mount_point(el) {
+            // What a client-rendered app draws there: taken as Latin letters and digits.
+            chars.extend(('a'..='z').chain('A'..='Z').chain('0'..='9'));
+        }
         add_text(found, &computed, chars);
         for pseudo in [Pseudo::Before, Pseudo::After] {
             let declarations = self.declarations(el, pseudo, &[], &[]);
@@ -436,10 +572,10 @@ impl<'w, 's> Walk<'w, 's> {
 
     /// Images an element asks for by itself: `<img>`, `<input type=image>`, a `<video>`'s
     /// poster, `<link rel=preload>` (images and fonts).
-    fn images(&self, el: &ElementRef, hidden: bool, found: &mut Found) {
+    fn images(&self, el: &ElementRef, computed: &Computed, hidden: bool, found: &mut Found) {
         let e = el.value();
         match e.name() {
-            "img" => self.img(el, hidden, found),
+            "img" => self.img(el, computed, hidden, found),
             "input"
                 if e.attr("type")
                     .is_some_and(|t| t.eq_ignore_ascii_case("image")) =>
@@ -493,7 +629,7 @@ impl<'w, 's> Walk<'w, 's> {
     }
 
     /// The candidate of an `<img>` (or of its `<picture>`'s first fitting `<source>`).
-    fn img(&self, el: &ElementRef, hidden: bool, found: &mut Found) {
+    fn img(&self, el: &ElementRef, computed: &Computed, hidden: bool, found: &mut Found) {
         let e = el.value();
         let lazy = e
             .attr("loading")
@@ -502,7 +638,12 @@ impl<'w, 's> Walk<'w, 's> {
         if lazy && hidden {
             return;
         }
-        let width = e.attr("width").and_then(|w| w.trim().parse::<f32>().ok());
+        let width = select::auto_width(
+            computed.width.as_deref(),
+            computed.max_width.as_deref(),
+            e.attr("width").and_then(|w| w.trim().parse::<f32>().ok()),
+            self.viewport,
+        );
         let dpr = self.viewport.dpr;
         let picked = picture_source(el, self.viewport, width).or_else(|| {
             let mut candidates = e
@@ -677,6 +818,22 @@ fn inline_style(el: &ElementRef) -> Vec<Declaration> {
     out
 }
 
+/// `<div id="app"></div>`, `<app-root></app-root>`: an empty element in `<body>` with an `id`
+/// (or a custom element), where a client-rendered app puts its content.
+fn is_mount_point(el: &ElementRef) -> bool {
+    let e = el.value();
+    let empty = el
+        .children()
+        .all(|n| n.value().as_text().is_some_and(|t| t.trim().is_empty()));
+    let container = matches!(e.name(), "div" | "main" | "section" | "article") && e.id().is_some();
+    empty
+        && (container || e.name().contains('-'))
+        && el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| a.value().name() == "body")
+}
+
 /// Text a form field shows that is not a child text node: its value or placeholder.
 fn field_text(el: &ElementRef) -> Vec<char> {
     let e = el.value();
@@ -775,7 +932,11 @@ mod tests {
             base: "/",
             origin: None,
         };
-        page("index.html", HTML, &sheets, &Viewport::defaults(), &site)
+        let parts = Parts {
+            sheets: &sheets,
+            script_words: &|_| None,
+        };
+        page("index.html", HTML, &parts, &Viewport::defaults(), &site)
     }
 
     fn files(loads: &[Load]) -> Vec<String> {

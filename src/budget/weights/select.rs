@@ -313,9 +313,9 @@ fn value_px(v: &LengthValue, viewport: Option<&Viewport>) -> Option<f32> {
 }
 
 /// The width `sizes` gives an image at the viewport (`sizes` absent: `100vw`). `auto` (lazy
-/// images: the laid-out width, which only a layout knows) is taken as the `width` attribute,
-/// at most the viewport's width, when there is one, and skipped otherwise.
-pub fn source_size(sizes: Option<&str>, width_attr: Option<f32>, viewport: &Viewport) -> f32 {
+/// images: the laid-out width, which only a layout knows) is `auto_width` (see
+/// [`auto_width`]), at most the viewport's width, when there is one, and skipped otherwise.
+pub fn source_size(sizes: Option<&str>, auto_width: Option<f32>, viewport: &Viewport) -> f32 {
     let full = viewport.width as f32;
     let Some(sizes) = sizes else {
         return full;
@@ -323,7 +323,7 @@ pub fn source_size(sizes: Option<&str>, width_attr: Option<f32>, viewport: &View
     for entry in split_top_level(sizes, ',') {
         let entry = entry.trim();
         if entry.eq_ignore_ascii_case("auto") {
-            match width_attr {
+            match auto_width {
                 Some(w) => return w.min(full),
                 None => continue,
             }
@@ -343,6 +343,26 @@ pub fn source_size(sizes: Option<&str>, width_attr: Option<f32>, viewport: &View
         }
     }
     full
+}
+
+/// The width an image is laid out at, as far as it can be told without a layout: its CSS
+/// `width` when that is a length (not a percentage), else its `width` attribute, at most its
+/// CSS `max-width` when that is a length.
+pub fn auto_width(
+    css_width: Option<&str>,
+    css_max_width: Option<&str>,
+    attribute: Option<f32>,
+    viewport: &Viewport,
+) -> Option<f32> {
+    let length = |text: Option<&str>| {
+        let length = Length::parse_string(text?.trim()).ok()?;
+        length_px(&length, Some(viewport)).filter(|px| *px > 0.0)
+    };
+    let width = length(css_width).or(attribute)?;
+    Some(match length(css_max_width) {
+        Some(max) => width.min(max),
+        None => width,
+    })
 }
 
 /// Splits at `sep` outside parentheses and quotes.
@@ -547,6 +567,15 @@ mod tests {
         assert_eq!(source_size(Some("auto, 50vw"), Some(300.0), &d), 300.0);
         assert_eq!(source_size(Some("auto, 50vw"), None, &d), 675.0);
         assert_eq!(source_size(None, None, &d), 1350.0);
+        assert_eq!(
+            auto_width(Some("14rem"), None, Some(500.0), &d),
+            Some(224.0)
+        );
+        assert_eq!(
+            auto_width(Some("100%"), Some("12rem"), Some(500.0), &d),
+            Some(192.0)
+        );
+        assert_eq!(auto_width(Some("100%"), None, None, &d), None);
     }
 
     #[test]

@@ -24,6 +24,8 @@ const WATCHED: &[&str] = &[
     "background",
     "background-image",
     "content",
+    "width",
+    "max-width",
 ];
 
 #[derive(Debug, Default)]
