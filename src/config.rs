@@ -331,6 +331,8 @@ pub struct Settings {
     pub strict: bool,
     pub hash: HashSettings,
     pub precompress: Vec<Encoding>,
+    /// How output files are measured (brotli quality 11 only when asked for).
+    pub measure: crate::budget::Measure,
     pub headers: HeaderSettings,
     pub css_minify: bool,
     /// `[css] purge`: remove stylesheet rules no page or script can use.
@@ -686,9 +688,14 @@ fn resolve(
     let mut budgets =
         crate::budget::settings::resolve(file.budgets).map_err(|m| config_error(&path, m))?;
     budgets.enabled &= !o.no_budgets;
+    let measure = crate::budget::Measure {
+        keep: !precompress.is_empty(),
+        brotli_11: budgets.compression == crate::budget::Compression::Brotli
+            || precompress.contains(&Encoding::Brotli),
+    };
     let digest = settings_digest(
         &hash,
-        &precompress,
+        (&precompress, measure.brotli_11),
         &headers,
         (css_minify, css_purge, css_browsers, css_critical),
         (file.css.safelist.as_ref(), css_purge_options),
@@ -696,6 +703,7 @@ fn resolve(
         &images_section,
     );
     Ok(Settings {
+        measure,
         root: root.to_path_buf(),
         images,
         out: o.out.clone(),
@@ -825,7 +833,7 @@ fn cache_dir(root: &Path, explicit: Option<&Path>) -> Result<PathBuf, Error> {
 
 fn settings_digest(
     hash: &HashSettings,
-    precompress: &[Encoding],
+    (precompress, brotli_11): (&[Encoding], bool),
     headers: &HeaderSettings,
     css: (
         bool,
@@ -838,7 +846,7 @@ fn settings_digest(
     images: &ImagesSection,
 ) -> String {
     let text = format!(
-        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?}\nheaders {} {:?} {:?} {} {}\ncss {:?} {:?}\njs {:?}\nimages {:?}\n",
+        "distill {}\nhash {} {} {:?} {} {:?}\nprecompress {:?} brotli-11 {}\nheaders {} {:?} {:?} {} {}\ncss {:?} {:?}\njs {:?}\nimages {:?}\n",
         env!("CARGO_PKG_VERSION"),
         hash.enabled,
         hash.length,
@@ -846,6 +854,7 @@ fn settings_digest(
         hash.base,
         hash.origin,
         precompress,
+        brotli_11,
         headers.enabled,
         headers.immutable,
         headers.revalidate,

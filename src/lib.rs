@@ -203,9 +203,8 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     lap("integrity", &mut timings);
 
     progress.stage("sizes", plan.files.len() as u64);
-    let keep_compressed = !settings.precompress.is_empty();
     let length = settings.hash.length;
-    let mut files = assemble(&plan, hashed, &critical, keep_compressed, length, progress)?;
+    let mut files = assemble(&plan, hashed, &critical, settings.measure, length, progress)?;
     progress.finish();
     lap("sizes", &mut timings);
 
@@ -214,7 +213,12 @@ pub fn build(settings: &Settings, progress: &dyn Progress) -> Result<Outcome, Er
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     check_unique(&files)?;
-    let manifest = manifest::build(&files, &settings.digest, settings.hash.length);
+    let manifest = manifest::build(
+        &files,
+        &settings.digest,
+        settings.hash.length,
+        settings.measure.brotli_quality(),
+    );
     lap("headers & manifest", &mut timings);
 
     let budgets = settings.budgets.enabled.then(|| {
@@ -545,10 +549,19 @@ pub fn check(settings: &Settings, progress: &dyn Progress) -> Result<CheckOutcom
     progress.stage("sizes", plan.files.len() as u64);
     let none = critical::Outcome::new();
     let length = settings.hash.length;
-    let mut files = assemble(&plan, identity, &none, false, length, progress)?;
+    let how = budget::Measure {
+        keep: false,
+        ..settings.measure
+    };
+    let mut files = assemble(&plan, identity, &none, how, length, progress)?;
     progress.finish();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let measured = manifest::build(&files, &settings.digest, settings.hash.length);
+    let measured = manifest::build(
+        &files,
+        &settings.digest,
+        settings.hash.length,
+        how.brotli_quality(),
+    );
     let mut diagnostics = discovered.diagnostics;
     diagnostics.extend(plan.diagnostics);
     Ok(CheckOutcome {
@@ -641,7 +654,7 @@ fn assemble(
     plan: &Plan,
     hashed: hash::Hashed,
     critical: &critical::Outcome,
-    keep_compressed: bool,
+    how: budget::Measure,
     hash_length: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<OutputFile>, Error> {
@@ -672,9 +685,10 @@ fn assemble(
             };
             let compressible = source.kind.compressible(&source.path);
             let (sizes, compressed) = match &data {
-                Data::Text(text) => budget::measure(text.as_bytes(), compressible, keep_compressed),
-                Data::Copy(from) => budget::measure_file(from, compressible, keep_compressed)
-                    .map_err(|e| Error::io(from, e))?,
+                Data::Text(text) => budget::measure(text.as_bytes(), compressible, how),
+                Data::Copy(from) => {
+                    budget::measure_file(from, compressible, how).map_err(|e| Error::io(from, e))?
+                }
             };
             let links = file
                 .links
@@ -806,8 +820,7 @@ fn add_headers(
         ));
     }
     let text = generated.text;
-    let (sizes, compressed) =
-        budget::measure(text.as_bytes(), true, !settings.precompress.is_empty());
+    let (sizes, compressed) = budget::measure(text.as_bytes(), true, settings.measure);
     let digest = *blake3::hash(text.as_bytes()).as_bytes();
     match existing_index {
         Some(i) => {

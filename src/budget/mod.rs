@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::discover::Kind;
 use crate::output::manifest::Manifest;
 pub use settings::{BudgetSettings, Compression, Growth, Limit};
-pub use sizes::{BROTLI_11_UP_TO, Compressed, Sizes, measure, measure_file};
+pub use sizes::{BROTLI_11_UP_TO, BROTLI_FAST, Compressed, Measure, Sizes, measure, measure_file};
 
 /// The JSON report's schema version; bumped on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;
@@ -29,6 +29,10 @@ pub struct Report {
     pub generator: String,
     /// The size budgets compare.
     pub compression: Compression,
+    /// The brotli quality of the brotli figures (see `Measure`): 11, or 5 when brotli was not
+    /// asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brotli_quality: Option<u32>,
     /// The windows the pages' images and fonts are worked out for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub viewports: Vec<weights::Viewport>,
@@ -538,6 +542,7 @@ pub fn evaluate(input: &Input) -> Report {
         version: REPORT_VERSION,
         generator: format!("distill {}", env!("CARGO_PKG_VERSION")),
         compression,
+        brotli_quality: manifest.brotli_quality,
         viewports: if input.weights.is_some() {
             input.settings.viewports.clone()
         } else {

@@ -5,11 +5,13 @@
 //! precompressed siblings and budgets. Formats that are already compressed (JPEG, WOFF2, video)
 //! are not measured compressed: servers send them as they are.
 //!
-//! Gzip is always level 9 (budgets use it by default; it runs at 20 MB/s or more). Brotli is
-//! quality 11 for files up to [`BROTLI_11_UP_TO`], and 5 (what servers use on the fly) above:
-//! quality 11 is slow, and slowest on minified code (0.88 MB of minified JS, `xlsx.full.min.js`:
-//! 6.8 s), so one large bundle could hold the whole run for minutes. Above the limit the brotli
-//! figures come out a few per cent larger, never smaller, and so do `.br` siblings. Files that
+//! Gzip is always level 9 (budgets use it by default; it runs at 20 MB/s or more). Brotli
+//! quality 11 is slow, slowest on minified code (0.88 MB of minified JS, `xlsx.full.min.js`:
+//! 6.8 s; the 16 MB of text of a real admin theme, 50 s), so it is spent only when asked for
+//! ([`Measure::brotli_11`]: budgets compare brotli sizes, or `.br` siblings are written), and
+//! then on files up to [`BROTLI_11_UP_TO`]; everything else gets quality 5 (what servers use on
+//! the fly, 4 to 8 per cent larger). The manifest and the JSON report say which
+//! (`brotli_quality`). Files that
 //! are copied as they are stream through the hashers and compressors in 1 MB pieces: a 2 GB
 //! file costs buffers, not its size in memory.
 
@@ -38,19 +40,39 @@ pub struct Compressed {
     pub brotli: Option<Vec<u8>>,
 }
 
-/// Gzip and brotli levels for a file of `len` bytes.
-fn levels(len: u64) -> (u32, u32) {
-    if len <= BROTLI_11_UP_TO {
-        (9, 11)
-    } else {
-        (9, 5)
+/// Brotli's quality when quality 11 is not asked for, and above [`BROTLI_11_UP_TO`].
+pub const BROTLI_FAST: u32 = 5;
+
+/// How files are measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Measure {
+    /// Keep the compressed bodies (precompressed siblings are written), so a large site's
+    /// compressed copies are not all held in memory for nothing.
+    pub keep: bool,
+    /// Brotli at quality 11 (up to [`BROTLI_11_UP_TO`]): budgets compare brotli sizes, or `.br`
+    /// siblings are written.
+    pub brotli_11: bool,
+}
+
+impl Measure {
+    /// The brotli quality of small files, as the manifest records it.
+    pub fn brotli_quality(self) -> u32 {
+        if self.brotli_11 { 11 } else { BROTLI_FAST }
+    }
+
+    /// Gzip and brotli levels for a file of `len` bytes.
+    fn levels(self, len: u64) -> (u32, u32) {
+        if self.brotli_11 && len <= BROTLI_11_UP_TO {
+            (9, 11)
+        } else {
+            (9, BROTLI_FAST)
+        }
     }
 }
 
-/// Measures `bytes`; the compressed bodies are returned only when `keep` (for precompressed
-/// siblings), so a large site's compressed copies are not all held in memory for nothing.
-pub fn measure(bytes: &[u8], compressible: bool, keep: bool) -> (Sizes, Compressed) {
-    measure_stream(&mut &bytes[..], bytes.len() as u64, compressible, keep)
+/// Measures `bytes`.
+pub fn measure(bytes: &[u8], compressible: bool, how: Measure) -> (Sizes, Compressed) {
+    measure_stream(&mut &bytes[..], bytes.len() as u64, compressible, how)
         .expect("reading from memory cannot fail")
 }
 
@@ -58,11 +80,11 @@ pub fn measure(bytes: &[u8], compressible: bool, keep: bool) -> (Sizes, Compress
 pub fn measure_file(
     path: &Path,
     compressible: bool,
-    keep: bool,
+    how: Measure,
 ) -> std::io::Result<(Sizes, Compressed)> {
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
-    measure_stream(&mut std::io::BufReader::new(file), len, compressible, keep)
+    measure_stream(&mut std::io::BufReader::new(file), len, compressible, how)
 }
 
 /// A writer that keeps the bytes (a precompressed sibling) or only counts them.
@@ -110,9 +132,10 @@ fn measure_stream(
     input: &mut dyn Read,
     len: u64,
     compressible: bool,
-    keep: bool,
+    how: Measure,
 ) -> std::io::Result<(Sizes, Compressed)> {
-    let (gzip_level, brotli_quality) = levels(len);
+    let (gzip_level, brotli_quality) = how.levels(len);
+    let keep = how.keep;
     let mut sha = sha2::Sha384::new();
     let mut gz = compressible.then(|| {
         flate2::write::GzEncoder::new(Sink::new(keep), flate2::Compression::new(gzip_level))
@@ -174,7 +197,11 @@ mod tests {
     #[test]
     fn compressed_sizes_round_trip() {
         let text = "body { color: red }\n".repeat(200);
-        let (sizes, compressed) = measure(text.as_bytes(), true, true);
+        let how = Measure {
+            keep: true,
+            brotli_11: true,
+        };
+        let (sizes, compressed) = measure(text.as_bytes(), true, how);
         assert_eq!(sizes.size, text.len() as u64);
         assert!(sizes.gzip.unwrap() < sizes.size / 10);
         assert!(sizes.brotli.unwrap() <= sizes.gzip.unwrap());
@@ -186,7 +213,7 @@ mod tests {
         .unwrap();
         assert_eq!(decoded, text);
         assert!(sizes.integrity.starts_with("sha384-"));
-        let (plain, _) = measure(b"\xff\xd8jpeg", false, true);
+        let (plain, _) = measure(b"\xff\xd8jpeg", false, how);
         assert_eq!((plain.gzip, plain.brotli), (None, None));
     }
 }

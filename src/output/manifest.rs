@@ -21,6 +21,10 @@ pub struct Manifest {
     pub hash: HashInfo,
     /// Digest of the settings that shape the output.
     pub settings_digest: String,
+    /// The brotli quality of the `brotli` sizes: 11 (for files up to 1 MiB; 5 above) when
+    /// budgets compare brotli or `.br` files are written, else 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brotli_quality: Option<u32>,
     /// Digest of every output file's path and content (not the manifest itself, nor
     /// precompressed siblings).
     pub output_digest: String,
@@ -101,7 +105,12 @@ pub fn tree_digest<'a>(entries: impl Iterator<Item = (&'a str, [u8; 32])>) -> St
     hasher.finalize().to_hex().to_string()
 }
 
-pub fn build(files: &[OutputFile], settings_digest: &str, hash_length: usize) -> Manifest {
+pub fn build(
+    files: &[OutputFile],
+    settings_digest: &str,
+    hash_length: usize,
+    brotli_quality: u32,
+) -> Manifest {
     let assets = files
         .iter()
         .map(|f| {
@@ -153,6 +162,7 @@ pub fn build(files: &[OutputFile], settings_digest: &str, hash_length: usize) ->
             length: hash_length,
         },
         settings_digest: settings_digest.to_string(),
+        brotli_quality: Some(brotli_quality),
         output_digest: tree_digest(files.iter().map(|f| (f.path.as_str(), f.digest))),
         assets,
     }

@@ -201,8 +201,13 @@ pub fn budgets(report: &crate::budget::Report, color: bool, verbose: bool) -> St
     if rows.is_empty() && report.checks.is_empty() {
         return out;
     }
+    // Brotli figures at the fast quality (brotli not asked for) say so.
+    let brotli = match report.brotli_quality {
+        Some(q) if q != 11 => format!("brotli-{q}"),
+        _ => "brotli".to_string(),
+    };
     let header = [
-        "", "bundle", "pages", "size", "gzip", "brotli", "budget", "change", "",
+        "", "bundle", "pages", "size", "gzip", &brotli, "budget", "change", "",
     ];
     let mut table: Vec<[String; 9]> = vec![header.map(str::to_string)];
     for row in &rows {
