@@ -7,7 +7,6 @@
 //! client-rendered page). Needs Node, `npm ci --prefix tests/browser` and Chromium, as the other
 //! browser tests; `.ci/run` installs them.
 
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
