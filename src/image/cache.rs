@@ -133,11 +133,18 @@ pub fn load(dir: &Path, key: &str) -> Option<Entry> {
 }
 
 /// Writes `processed` under `key` (replacing a damaged entry) and returns it as stored.
+///
+/// Two images with the same bytes and settings have the same key, and may be stored at once by
+/// two workers (or two runs): each writes its own temporary folder, and the second to finish
+/// keeps the first one's entry when it is whole (its bytes are the same) instead of removing a
+/// folder the first one's caller is about to read.
 pub fn store(dir: &Path, key: &str, processed: Processed) -> std::io::Result<Entry> {
+    static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let folder = entry_dir(dir, key);
     let parent = folder.parent().expect("entry folder has a parent");
     std::fs::create_dir_all(parent)?;
-    let tmp = parent.join(format!(".tmp-{key}-{}", std::process::id()));
+    let n = STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = parent.join(format!(".tmp-{key}-{}-{n}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
     }
@@ -198,9 +205,18 @@ pub fn store(dir: &Path, key: &str, processed: Processed) -> std::io::Result<Ent
         serde_json::to_vec_pretty(&index).expect("index serializes"),
     )?;
     if folder.exists() {
+        if let Some(stored) = load(dir, key) {
+            std::fs::remove_dir_all(&tmp)?;
+            return Ok(stored);
+        }
         std::fs::remove_dir_all(&folder)?;
     }
-    std::fs::rename(&tmp, &folder)?;
+    if let Err(e) = std::fs::rename(&tmp, &folder) {
+        // Another worker put its entry there in between.
+        let stored = load(dir, key).ok_or(e)?;
+        std::fs::remove_dir_all(&tmp)?;
+        return Ok(stored);
+    }
     Ok(Entry {
         width: processed.width,
         height: processed.height,
@@ -209,4 +225,45 @@ pub fn store(dir: &Path, key: &str, processed: Processed) -> std::io::Result<Ent
         variants,
         notes: processed.notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Variant;
+
+    /// Two workers storing the same image at once (two files with the same bytes) both get a
+    /// whole entry; neither removes what the other returned.
+    #[test]
+    fn concurrent_stores_of_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let processed = Processed {
+            width: 10,
+            height: 10,
+            fallback: VariantFormat::Jpeg,
+            original: Some(vec![1; 1000]),
+            variants: vec![Variant {
+                format: VariantFormat::Webp,
+                width: 5,
+                height: 5,
+                bytes: vec![2; 500],
+            }],
+            notes: Vec::new(),
+        };
+        for round in 0..50 {
+            let key = format!("key{round}");
+            let entries: Vec<Entry> = std::thread::scope(|s| {
+                let workers: Vec<_> = (0..4)
+                    .map(|_| s.spawn(|| store(dir.path(), &key, processed.clone()).unwrap()))
+                    .collect();
+                workers.into_iter().map(|w| w.join().unwrap()).collect()
+            });
+            for entry in entries {
+                for v in &entry.variants {
+                    assert_eq!(std::fs::read(&v.file.path).unwrap(), vec![2; 500]);
+                }
+            }
+            assert!(load(dir.path(), &key).is_some());
+        }
+    }
 }
