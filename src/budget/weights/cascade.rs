@@ -465,10 +465,15 @@ fn content(value: &str) -> Option<String> {
     Some(text)
 }
 
+/// Longest value a substitution may make: variables that each name the next twice double it
+/// per level (browsers cap it too, and treat the declaration as invalid).
+const MAX_SUBSTITUTED: usize = 64 * 1024;
+
 /// Substitutes `var(--name, fallback)`; `None` when a variable is undefined and has no
-/// fallback (the declaration is then invalid at computed-value time).
+/// fallback, or the result grows past [`MAX_SUBSTITUTED`] (the declaration is then invalid at
+/// computed-value time).
 pub fn substitute(value: &str, vars: &HashMap<String, String>, depth: u32) -> Option<String> {
-    if depth > 16 {
+    if depth > 16 || value.len() > MAX_SUBSTITUTED {
         return None;
     }
     let mut out = String::with_capacity(value.len());
@@ -502,6 +507,9 @@ pub fn substitute(value: &str, vars: &HashMap<String, String>, depth: u32) -> Op
             .map(|v| v.as_str())
             .or(fallback.map(str::trim))?;
         out.push_str(&substitute(found, vars, depth + 1)?);
+        if out.len() > MAX_SUBSTITUTED {
+            return None;
+        }
         rest = inside.get(end + 1..).unwrap_or("");
     }
     out.push_str(rest);
@@ -525,6 +533,17 @@ mod tests {
         );
         assert_eq!(substitute("var(--x, 700)", &vars, 0).unwrap(), "700");
         assert_eq!(substitute("var(--x)", &vars, 0), None);
+        // Each level names the next twice: 2^12 copies of 100 bytes, refused instead of built.
+        let doubling: HashMap<String, String> = (0..12)
+            .map(|i| {
+                (
+                    format!("--v{i}"),
+                    format!("var(--v{}) var(--v{})", i + 1, i + 1),
+                )
+            })
+            .chain([("--v12".to_string(), "x".repeat(100))])
+            .collect();
+        assert_eq!(substitute("var(--v0)", &doubling, 0), None);
     }
 
     #[test]
