@@ -75,18 +75,20 @@ pub fn site(
     viewports: &[Viewport],
     site: &Site,
 ) -> SiteWeights {
-    let readable = |file: &str, max: u64, deep: fn(&str) -> Option<crate::limits::TooDeep>| {
+    use crate::limits;
+    let readable = |file: &str, kind: Kind| {
+        let (max, deep): (u64, fn(&str) -> Option<limits::TooDeep>) = match kind {
+            Kind::Css => (limits::MAX_PARSED_CSS_BYTES, limits::css),
+            Kind::Js => (limits::MAX_PARSED_JS_BYTES, limits::js),
+            _ => (limits::MAX_PARSED_HTML_BYTES, limits::html),
+        };
         read(file).filter(|t| t.len() as u64 <= max && deep(t).is_none())
     };
     let sheets: HashMap<String, Sheet> = files
         .par_iter()
         .filter(|(_, kind)| *kind == Kind::Css)
         .filter_map(|(file, _)| {
-            let text = readable(
-                file,
-                crate::limits::MAX_PARSED_CSS_BYTES,
-                crate::limits::css,
-            )?;
+            let text = readable(file, Kind::Css)?;
             Some((file.to_string(), Sheet::parse(&text, viewports)?))
         })
         .collect();
@@ -95,7 +97,7 @@ pub fn site(
         if let Some(words) = cache.lock().ok()?.get(file) {
             return Some(words.clone());
         }
-        let text = readable(file, crate::limits::MAX_PARSED_JS_BYTES, crate::limits::js)?;
+        let text = readable(file, Kind::Js)?;
         let words: Arc<HashSet<String>> =
             Arc::new(crate::css::words(&text).map(str::to_string).collect());
         cache.lock().ok()?.insert(file.to_string(), words.clone());
@@ -109,11 +111,7 @@ pub fn site(
         .par_iter()
         .filter(|(_, kind)| *kind == Kind::Html)
         .filter_map(|(file, _)| {
-            let html = readable(
-                file,
-                crate::limits::MAX_PARSED_HTML_BYTES,
-                crate::limits::html,
-            )?;
+            let html = readable(file, Kind::Html)?;
             Some((file.to_string(), page(file, &html, &parts, viewports, site)))
         })
         .collect()
@@ -163,10 +161,16 @@ pub fn page(
         .collect()
 }
 
-/// The words of the scripts the page runs first (`<script src>`, `<link rel=modulepreload>`);
-/// `None` when it runs none.
-fn entry_words(dom: &Html, path: &str, parts: &Parts, site: &Site) -> Option<HashSet<String>> {
-    let mut words: Option<HashSet<String>> = None;
+/// The words of the scripts the page runs first (`<script src>`, `<link rel=modulepreload>`),
+/// one shared set per script (pages share their bundles: nothing is copied per page); `None`
+/// when it runs none.
+fn entry_words(
+    dom: &Html,
+    path: &str,
+    parts: &Parts,
+    site: &Site,
+) -> Option<Vec<Arc<HashSet<String>>>> {
+    let mut words: Option<Vec<Arc<HashSet<String>>>> = None;
     for el in dom.root_element().descendent_elements() {
         let e = el.value();
         let src = match e.name() {
@@ -184,9 +188,7 @@ fn entry_words(dom: &Html, path: &str, parts: &Parts, site: &Site) -> Option<Has
             continue;
         };
         if let Some(found) = (parts.script_words)(&file) {
-            words
-                .get_or_insert_with(HashSet::new)
-                .extend(found.iter().cloned());
+            words.get_or_insert_with(Vec::new).push(found);
         }
     }
     words
@@ -198,7 +200,7 @@ fn entry_words(dom: &Html, path: &str, parts: &Parts, site: &Site) -> Option<Has
 fn scripted_rules<'s>(
     used: &'s [Used],
     matches: &Matches,
-    words: &HashSet<String>,
+    words: &[Arc<HashSet<String>>],
 ) -> Vec<Matched<'s>> {
     let matched: HashSet<*const sheet::Rule> = matches
         .values()
@@ -220,7 +222,10 @@ fn scripted_rules<'s>(
             let scripted = rule.selectors.iter().find(|p| {
                 let (classes, ids, _) = &p.rightmost;
                 !(classes.is_empty() && ids.is_empty())
-                    && classes.iter().chain(ids).all(|n| words.contains(n))
+                    && classes
+                        .iter()
+                        .chain(ids)
+                        .all(|n| words.iter().any(|w| w.contains(n)))
             });
             if let Some(probe) = scripted {
                 out.push(Matched {
@@ -249,10 +254,15 @@ fn stylesheets<'a>(
     let mut used = Vec::new();
     let mut seen = HashSet::new();
     for el in dom.root_element().descendent_elements() {
+        let e = el.value();
+        let sheet = match e.name() {
+            "style" => true,
+            "link" if is_stylesheet(&el) => false,
+            _ => continue,
+        };
         if in_template(&el) {
             continue;
         }
-        let e = el.value();
         let media = e.attr("media").unwrap_or("");
         // `media="print" onload="this.media='all'"`: loads for every medium once loaded.
         let swapped = e.attr("onload").is_some_and(|o| o.contains("media"));
@@ -260,26 +270,19 @@ fn stylesheets<'a>(
             .iter()
             .map(|v| swapped || select::media_text_matches(media, v))
             .collect();
-        match e.name() {
-            "style" => {
-                let text: String = el.text().collect();
-                if let Some(sheet) = Sheet::parse(&text, viewports) {
-                    used.push(Used {
-                        sheet: Held::Own(sheet),
-                        base: 0,
-                        applies,
-                    });
-                }
+        if sheet {
+            let text: String = el.text().collect();
+            if let Some(sheet) = Sheet::parse(&text, viewports) {
+                used.push(Used {
+                    sheet: Held::Own(sheet),
+                    base: 0,
+                    applies,
+                });
             }
-            "link" if is_stylesheet(&el) => {
-                let Some(Target::Site { path: file, .. }) =
-                    e.attr("href").map(|h| urls::resolve(h, path, site))
-                else {
-                    continue;
-                };
-                add_sheet(&file, applies, sheets, site, bases, &mut seen, &mut used);
-            }
-            _ => {}
+        } else if let Some(Target::Site { path: file, .. }) =
+            e.attr("href").map(|h| urls::resolve(h, path, site))
+        {
+            add_sheet(&file, applies, sheets, site, bases, &mut seen, &mut used);
         }
     }
     used
