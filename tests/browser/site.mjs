@@ -79,6 +79,22 @@ export function launch(extraArgs = []) {
   });
 }
 
+// Waits until none of the requests in `pending` (a set the caller keeps up to date) has been in
+// flight for `quietMs`; after `timeout` ms, throws naming those still pending (after `what`).
+export async function quiet(pending, { quietMs = 500, timeout = 60000, what = "" } = {}) {
+  const began = Date.now();
+  let quietSince = Date.now();
+  for (;;) {
+    if (pending.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return;
+    if (Date.now() - began > timeout) {
+      const urls = [...pending].map((r) => r.url()).join(", ");
+      throw new Error(`${what}requests still pending after ${timeout} ms: ${urls}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // Lazy images load only near the viewport: scrolls through the page, then waits until no request
 // of the page has been in flight for half a second, the images are complete and the web fonts
 // loaded. Playwright's waitForLoadState("networkidle") is not used here: it waits for a lifecycle
@@ -101,17 +117,7 @@ export async function settle(page, { quietMs = 500, timeout = 60000, scroll = tr
       }
       window.scrollTo(0, 0);
     });
-    const began = Date.now();
-    let quietSince = Date.now();
-    for (;;) {
-      if (pending.size > 0) quietSince = Date.now();
-      else if (Date.now() - quietSince >= quietMs) break;
-      if (Date.now() - began > timeout) {
-        const urls = [...pending].map((r) => r.url()).join(", ");
-        throw new Error(`${page.url()}: requests still pending after ${timeout} ms: ${urls}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await quiet(pending, { quietMs, timeout, what: `${page.url()}: ` });
   } finally {
     page.off("request", start);
     page.off("requestfinished", end);

@@ -14,7 +14,7 @@
 //
 // VIEWPORTS.json: [{"name":"mobile","width":412,"height":823,"dpr":2.625,"mobile":true}, …]
 import fs from "node:fs";
-import { launch, serve, settle } from "./site.mjs";
+import { launch, quiet, serve, settle } from "./site.mjs";
 
 const [dir, viewportsFile, ...pages] = process.argv.slice(2);
 if (!dir || !viewportsFile || pages.length === 0) {
@@ -25,21 +25,6 @@ const viewports = JSON.parse(fs.readFileSync(viewportsFile, "utf8"));
 const { origin, server } = await serve(dir, [], { length: true });
 const browser = await launch();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Waits until none of `inflight` has been pending for `quietMs` (settle() only counts the
-// requests that start after it is called; this also waits for those already under way).
-async function quiet(inflight, { quietMs = 500, timeout = 60000 } = {}) {
-  const began = Date.now();
-  let since = Date.now();
-  for (;;) {
-    if (inflight.size > 0) since = Date.now();
-    else if (Date.now() - since >= quietMs) return;
-    if (Date.now() - began > timeout) {
-      throw new Error(`requests still pending after ${timeout} ms: ${[...inflight].map((r) => r.url()).join(", ")}`);
-    }
-    await sleep(50);
-  }
-}
 
 // Scrolls the document, or when only an inner element scrolls (an app shell with a fixed
 // sidebar), the tallest such element, one viewport height a step until it no longer moves.
